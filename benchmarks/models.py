@@ -1,0 +1,156 @@
+"""Indicators, their values per place and year, and the targets places set."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cset.reference.models import Place, Source, Theme
+
+from .choices import (
+    Direction,
+    MappingMatch,
+    MappingScheme,
+    Method,
+    Notation,
+    QuantityKind,
+    Verification,
+)
+
+YEAR_RANGE = Q(year__gte=1900, year__lte=2100)
+
+
+class Indicator(models.Model):
+    """A quantity measured for places: code, canonical unit, direction and meaning."""
+
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    theme = models.ForeignKey(
+        Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="indicators"
+    )
+    unit = models.CharField(_("canonical unit"), max_length=40)
+    direction = models.CharField(_("direction"), max_length=20, choices=Direction.choices)
+    quantity_kind = models.CharField(
+        _("quantity kind"), max_length=20, choices=QuantityKind.choices
+    )
+    definition = models.TextField(_("definition"), blank=True)
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="indicators",
+        help_text=_("Where the indicator's values come from, when a single source defines it."),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        indexes = [models.Index(fields=["name", "id"], name="indicator_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndicatorMapping(models.Model):
+    """The indicator's counterpart in an external framework (ISO 37120, SDG, …)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="mappings")
+    scheme = models.CharField(_("scheme"), max_length=10, choices=MappingScheme.choices)
+    code = models.CharField(_("code"), max_length=30)
+    match = models.CharField(_("match"), max_length=10, choices=MappingMatch.choices)
+
+    class Meta:
+        ordering = ["indicator", "scheme", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "scheme", "code"], name="indicatormapping_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} {self.code}"
+
+
+class Measurement(models.Model):
+    """One value of one indicator for one place and year, from one source.
+
+    The value is kept as given (with its unit) and in the indicator's canonical
+    unit. A missing value carries a notation saying why, never a 0.
+    """
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="measurements")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="measurements")
+    year = models.PositiveSmallIntegerField(_("year"))
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="measurements")
+    value = models.FloatField(_("value as given"), null=True, blank=True)
+    unit = models.CharField(_("unit as given"), max_length=40)
+    value_canonical = models.FloatField(_("value in the canonical unit"), null=True, blank=True)
+    notation = models.CharField(
+        _("notation"),
+        max_length=2,
+        choices=Notation.choices,
+        blank=True,
+        help_text=_("Why the value is missing."),
+    )
+    method = models.CharField(_("method"), max_length=12, choices=Method.choices)
+    verification = models.CharField(_("verification"), max_length=24, choices=Verification.choices)
+    quality_flags = models.JSONField(_("quality flags"), default=list, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["place", "indicator", "year", "pk"]
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
+        indexes = [
+            models.Index(
+                fields=["indicator", "year", "value_canonical"], name="measurement_rank_idx"
+            ),
+            models.Index(fields=["place", "indicator", "year"], name="measurement_place_idx"),
+            models.Index(fields=["year", "id"], name="measurement_year_idx"),
+            models.Index(fields=["source", "id"], name="measurement_source_idx"),
+            models.Index(fields=["verification", "id"], name="measurement_verified_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "indicator", "year", "source"], name="measurement_unique"
+            ),
+            models.CheckConstraint(condition=YEAR_RANGE, name="measurement_year_in_range"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False, notation="")
+                | Q(value__isnull=True, value_canonical__isnull=True) & ~Q(notation=""),
+                name="measurement_value_or_notation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.place_id} {self.year}"
+
+
+class Target(models.Model):
+    """A value a place plans to reach for an indicator by a year (a target, not a measurement)."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="targets")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("target year"))
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="targets")
+    value = models.FloatField(_("value as given"))
+    unit = models.CharField(_("unit as given"), max_length=40)
+    value_canonical = models.FloatField(_("value in the canonical unit"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["place", "indicator", "year", "pk"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "indicator", "year", "source"], name="target_unique"
+            ),
+            models.CheckConstraint(condition=YEAR_RANGE, name="target_year_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.place_id} by {self.year}"

@@ -1,0 +1,49 @@
+"""Text rules shared by every app: normalisation on the way in, folded keys, slugs.
+
+Names arrive in every script. We store them in NFC with blanks stripped, and
+beside every searchable name a folded key, so that "sao paulo" finds São Paulo
+and "улаанбаатар" finds Улаанбаатар on SQLite as well as PostgreSQL.
+"""
+
+import re
+import unicodedata
+
+from django.utils.text import slugify
+
+# Characters that render as nothing or as a space but are not caught by str.strip().
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\x00"), None)
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value: str | None) -> str:
+    """Return ``value`` in NFC, without NUL bytes or zero-width characters, stripped.
+
+    A value made only of spaces (including non-breaking and zero-width ones)
+    becomes the empty string. Inner line breaks are kept: prose may have them.
+    """
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value)).translate(_INVISIBLE)
+    return text.strip()
+
+
+def clean_name(value: str | None) -> str:
+    """Like :func:`clean_text`, with every run of white space collapsed to one space."""
+    return _SPACES.sub(" ", clean_text(value))
+
+
+def fold(value: str | None) -> str:
+    """Return the folded key of ``value``: accents dropped, case folded, scripts kept.
+
+    NFKD splits accents from their letters; the combining marks are dropped;
+    NFC then recomposes what remains so that Korean syllables stay whole
+    (NFKD turns them into jamo, which are letters, not marks).
+    """
+    decomposed = unicodedata.normalize("NFKD", clean_name(value))
+    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", without_marks).casefold()
+
+
+def unicode_slug(value: str | None) -> str:
+    """Return a Unicode slug of ``value`` built from its folded form ("São Paulo" → "sao-paulo")."""
+    return slugify(fold(value), allow_unicode=True)

@@ -1,0 +1,14 @@
+"""Root URL configuration: pages, the API under /api/v1/, and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path, register_converter
+
+from cset.reference.converters import UnicodeSlugConverter
+
+register_converter(UnicodeSlugConverter, "uslug")
+
+urlpatterns = [
+    path("", include("cset.site.urls")),
+    path("api/v1/", include("cset.api_urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,198 @@
+"""What every measurement loader shares: indicators declared once, and measurements
+written in bulk with created / updated / unchanged counts."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cset.reference.loading import BULK_BATCH_SIZE, LoadReport
+from cset.reference.models import Source, Theme
+
+from ..choices import Direction, Method, Notation, QuantityKind, Verification
+from ..models import Indicator, Measurement, Target
+from ..units import convert
+
+POPULATION = "population"
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """An indicator as a loader declares it."""
+
+    code: str
+    name: str
+    unit: str
+    direction: str = Direction.CONTEXT
+    quantity_kind: str = QuantityKind.EMISSIONS
+    theme: str = ""
+    definition: str = ""
+
+
+POPULATION_SPEC = IndicatorSpec(
+    code=POPULATION,
+    name="Population",
+    unit="person",
+    direction=Direction.CONTEXT,
+    quantity_kind=QuantityKind.POPULATION,
+    definition="Number of people living in the place (the denominator of per-person values).",
+)
+
+
+def ensure_indicators(specs: Iterable[IndicatorSpec], source: Source | None = None) -> dict:
+    """Create the indicators that do not exist yet; return every one by code.
+
+    Existing indicators are left as curators may have edited them.
+    """
+    specs = list(specs)
+    existing = Indicator.objects.in_bulk([spec.code for spec in specs], field_name="code")
+    themes = Theme.objects.in_bulk([spec.theme for spec in specs if spec.theme], field_name="slug")
+    new = [
+        Indicator(
+            code=spec.code,
+            name=spec.name,
+            unit=spec.unit,
+            direction=spec.direction,
+            quantity_kind=spec.quantity_kind,
+            definition=spec.definition,
+            theme=themes.get(spec.theme),
+            source=None if spec.code == POPULATION else source,
+        )
+        for spec in specs
+        if spec.code not in existing
+    ]
+    Indicator.objects.bulk_create(new)
+    return Indicator.objects.in_bulk([spec.code for spec in specs], field_name="code")
+
+
+@dataclass
+class MeasurementWriter:
+    """Collects the measurements of one source and writes them in bulk.
+
+    A measurement is found again by place, indicator, year and source; it is
+    created, updated or counted unchanged. ``add`` converts the value into the
+    indicator's canonical unit and raises ``UnitError`` when it cannot.
+    """
+
+    source: Source
+    report: LoadReport
+    method: str = Method.REPORTED
+    verification: str = Verification.SELF_REPORTED
+    _existing: dict = field(default_factory=dict, init=False)
+    _new: list = field(default_factory=list, init=False)
+    _changed: list = field(default_factory=list, init=False)
+    _seen: set = field(default_factory=set, init=False)
+
+    _COMPARED = (
+        "value",
+        "unit",
+        "value_canonical",
+        "notation",
+        "method",
+        "verification",
+        "quality_flags",
+        "note",
+    )
+
+    def __post_init__(self):
+        for measurement in (
+            Measurement.objects.filter(source=self.source)
+            .only("id", "place_id", "indicator_id", "year", *self._COMPARED)
+            .iterator(chunk_size=5000)
+        ):
+            key = (measurement.place_id, measurement.indicator_id, measurement.year)
+            self._existing[key] = measurement
+
+    def add(
+        self,
+        place_id: int,
+        indicator: Indicator,
+        year: int,
+        value: float | None,
+        unit: str,
+        *,
+        notation: str = "",
+        quality_flags: Iterable[str] = (),
+        note: str = "",
+    ) -> None:
+        """Queue one value (or, with ``value=None``, a notation saying why it is missing)."""
+        if value is None and notation not in Notation.values:
+            raise ValueError("a missing value needs a notation")
+        canonical = None if value is None else convert(value, unit, indicator.unit)
+        key = (place_id, indicator.pk, year)
+        if key in self._seen:
+            self.report.flag(
+                f"{indicator.code} {year} place {place_id}", "duplicate row, the first one kept"
+            )
+            return
+        self._seen.add(key)
+        values = {
+            "value": value,
+            "unit": unit,
+            "value_canonical": canonical,
+            "notation": "" if value is not None else notation,
+            "method": self.method,
+            "verification": self.verification,
+            "quality_flags": sorted(set(quality_flags)),
+            "note": note,
+        }
+        existing = self._existing.get(key)
+        if existing is None:
+            self._new.append(
+                Measurement(
+                    place_id=place_id,
+                    indicator=indicator,
+                    year=year,
+                    source=self.source,
+                    **values,
+                )
+            )
+            self.report.created += 1
+            return
+        changed = [name for name, value in values.items() if getattr(existing, name) != value]
+        if not changed:
+            self.report.unchanged += 1
+            return
+        for name in changed:
+            setattr(existing, name, values[name])
+        self._changed.append(existing)
+        self.report.updated += 1
+
+    def finish(self) -> None:
+        """Write what was queued."""
+        Measurement.objects.bulk_create(self._new, batch_size=BULK_BATCH_SIZE)
+        Measurement.objects.bulk_update(
+            self._changed, [*self._COMPARED, "updated_at"], batch_size=BULK_BATCH_SIZE
+        )
+        self._new, self._changed = [], []
+
+
+def write_targets(
+    source: Source, rows: Iterable[tuple[int, Indicator, int, float, str, str]], report: LoadReport
+) -> None:
+    """Create or update targets ``(place_id, indicator, year, value, unit, note)`` of a source."""
+    existing = {
+        (target.place_id, target.indicator_id, target.year): target
+        for target in Target.objects.filter(source=source)
+    }
+    new, changed = [], []
+    for place_id, indicator, year, value, unit, note in rows:
+        values = {
+            "value": value,
+            "unit": unit,
+            "value_canonical": convert(value, unit, indicator.unit),
+            "note": note,
+        }
+        target = existing.get((place_id, indicator.pk, year))
+        if target is None:
+            new.append(
+                Target(place_id=place_id, indicator=indicator, year=year, source=source, **values)
+            )
+            report.created += 1
+        elif any(getattr(target, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(target, name, value)
+            changed.append(target)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    Target.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE)
+    Target.objects.bulk_update(changed, ["value", "unit", "value_canonical", "note"])

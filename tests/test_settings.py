@@ -1,0 +1,45 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _start_django(**environment) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in environment}
+    env.update({key: value for key, value in environment.items() if value is not None})
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "cset.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_without_secret_key_stops_with_a_clear_message():
+    result = _start_django(DEBUG="false", SECRET_KEY=None, ALLOWED_HOSTS="portal.example.org")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_without_hosts_stops_with_a_clear_message():
+    result = _start_django(DEBUG="false", SECRET_KEY="s" * 50, ALLOWED_HOSTS=None)
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_production_with_both_starts():
+    result = _start_django(DEBUG="false", SECRET_KEY="s" * 50, ALLOWED_HOSTS="portal.example.org")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_fresh_clone_starts_without_any_setting():
+    result = _start_django(DEBUG=None, SECRET_KEY=None, ALLOWED_HOSTS=None, DATABASE_URL=None)
+
+    assert result.returncode == 0, result.stderr

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cset.reference.models import Place, Source, Theme
+from cset.reference.text import clean_name, fold
 
 from .choices import (
     Direction,
@@ -24,6 +25,7 @@ class Indicator(models.Model):
 
     code = models.SlugField(_("code"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_folded = models.CharField(max_length=200, editable=False, db_index=True, default="")
     theme = models.ForeignKey(
         Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="indicators"
     )
@@ -50,6 +52,11 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = clean_name(self.name)
+        self.name_folded = fold(self.name)
+        super().save(*args, **kwargs)
 
 
 class IndicatorMapping(models.Model):

@@ -1,10 +1,40 @@
-"""The API's addresses: /api/v1/ lists every resource, each app adds its own."""
+"""The API's addresses: /api/v1/ lists every resource, each app adds its own.
+
+Each app's ``api/urls.py`` names its resources in ``routes``; they are all
+registered in one router here, whose root view (``api-root``) lists them.
+"""
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from benchmarks.api.urls import routes as benchmark_routes
+from cset.reference.api.urls import routes as reference_routes
+from events.api.urls import routes as event_routes
+from practices.api.urls import routes as practice_routes
+
+
+class APIRouter(DefaultRouter):
+    # Formats are chosen by the Accept header; ".json" suffixes would double every address.
+    include_format_suffixes = False
+
+
+router = APIRouter()
+for prefix, viewset, basename in [
+    *reference_routes,
+    *practice_routes,
+    *benchmark_routes,
+    *event_routes,
+]:
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html"),
+        name="api-redoc",
+    ),
+    *router.urls,
 ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from cset.reference.loading import BULK_BATCH_SIZE, LoadReport
 from cset.reference.models import Source, Theme
+from cset.reference.text import fold
 
 from ..choices import Direction, Method, Notation, QuantityKind, Verification
 from ..models import Indicator, Measurement, Target
@@ -49,6 +50,7 @@ def ensure_indicators(specs: Iterable[IndicatorSpec], source: Source | None = No
         Indicator(
             code=spec.code,
             name=spec.name,
+            name_folded=fold(spec.name),
             unit=spec.unit,
             direction=spec.direction,
             quantity_kind=spec.quantity_kind,

@@ -1,0 +1,79 @@
+"""FilterSets of indicators and measurements, shared by the benchmark pages and the API."""
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from cset.reference.filters import (
+    SEARCH_MAX_LENGTH,
+    IdFilter,
+    SlugFilter,
+    YearFilter,
+)
+from cset.reference.text import fold
+
+from .choices import Direction, Method, Notation, QuantityKind, Verification
+from .models import Indicator, Measurement
+
+
+class IndicatorFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
+        label=_("Search"),
+        help_text=_("Part of the indicator's name or code."),
+    )
+    theme = SlugFilter(field_name="theme__slug", label=_("Theme"), help_text=_("Theme slug."))
+    theme_id = IdFilter(field_name="theme_id", label=_("Theme id"))
+    quantity_kind = django_filters.ChoiceFilter(choices=QuantityKind.choices)
+    direction = django_filters.ChoiceFilter(choices=Direction.choices)
+
+    class Meta:
+        model = Indicator
+        fields = ["search", "theme", "theme_id", "quantity_kind", "direction"]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        key = fold(value)
+        if not key:
+            return queryset
+        return queryset.filter(Q(name_folded__contains=key) | Q(code__contains=key))
+
+
+class MeasurementFilterSet(django_filters.FilterSet):
+    place = SlugFilter(field_name="place__slug", label=_("Place"), help_text=_("Place slug."))
+    place_id = IdFilter(field_name="place_id", label=_("Place id"))
+    indicator = SlugFilter(
+        field_name="indicator__code", label=_("Indicator"), help_text=_("Indicator code.")
+    )
+    indicator_id = IdFilter(field_name="indicator_id", label=_("Indicator id"))
+    year = YearFilter(field_name="year", label=_("Year"))
+    year_min = YearFilter(field_name="year", lookup_expr="gte", label=_("From year"))
+    year_max = YearFilter(field_name="year", lookup_expr="lte", label=_("To year"))
+    source = IdFilter(field_name="source_id", label=_("Source id"))
+    verification = django_filters.ChoiceFilter(choices=Verification.choices)
+    method = django_filters.ChoiceFilter(choices=Method.choices)
+    has_value = django_filters.BooleanFilter(
+        field_name="value",
+        lookup_expr="isnull",
+        exclude=True,
+        label=_("Has a value"),
+        help_text=_("false lists the missing values, which carry a notation saying why."),
+    )
+    notation = django_filters.ChoiceFilter(choices=Notation.choices)
+
+    class Meta:
+        model = Measurement
+        fields = [
+            "place",
+            "place_id",
+            "indicator",
+            "indicator_id",
+            "year",
+            "year_min",
+            "year_max",
+            "source",
+            "verification",
+            "method",
+            "has_value",
+            "notation",
+        ]

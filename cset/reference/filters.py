@@ -1,0 +1,158 @@
+"""FilterSets of the reference data, shared by the pages and the API.
+
+The filter classes defined here are the building blocks the other apps' FilterSets
+use too: folded-name search, integer ids and years, and relation filters by slug.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Continent, OrganisationKind, PlaceKind, PlaceTier
+from .models import Country, Membership, Organisation, Place
+from .text import fold
+
+SEARCH_MAX_LENGTH = 200
+
+# The largest value a signed 64-bit key can hold: a larger id would make the
+# database fail instead of finding nothing.
+MAX_ID = 2**63 - 1
+
+
+class FoldedSearchFilter(django_filters.CharFilter):
+    """Rows whose folded name contains the folded text ("sao paulo" finds São Paulo).
+
+    Text made only of spaces applies no filter. The form field refuses NUL bytes
+    and more than ``SEARCH_MAX_LENGTH`` characters, so neither reaches the database.
+    """
+
+    def __init__(self, field_name: str = "name_folded", **kwargs) -> None:
+        kwargs.setdefault("max_length", SEARCH_MAX_LENGTH)
+        kwargs.setdefault("label", _("Search"))
+        kwargs.setdefault(
+            "help_text", _("Part of the name, in any script; accents and case are ignored.")
+        )
+        super().__init__(field_name=field_name, lookup_expr="contains", **kwargs)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        return super().filter(qs, fold(value))
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A primary key: a whole positive number (``place_id=42``)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A calendar year between 1900 and 2100."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1900)
+        kwargs.setdefault("max_value", 2100)
+        super().__init__(*args, **kwargs)
+
+
+class SlugFilter(django_filters.CharFilter):
+    """A related object by its slug or code (``place=muenster``); unknown values find nothing."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("max_length", 220)
+        super().__init__(*args, **kwargs)
+
+
+class CountryCodeFilter(SlugFilter):
+    """A country by its ISO 3166-1 alpha-2 code, in either case (``country=DE``)."""
+
+    def __init__(self, field_name: str = "country", **kwargs) -> None:
+        kwargs.setdefault("label", _("Country"))
+        kwargs.setdefault("help_text", _("ISO 3166-1 alpha-2 code, e.g. DE."))
+        kwargs["max_length"] = 2
+        super().__init__(field_name=field_name, **kwargs)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        return super().filter(qs, value.upper() if value else value)
+
+
+class CountryFilterSet(django_filters.FilterSet):
+    search = FoldedSearchFilter()
+    continent = django_filters.ChoiceFilter(choices=Continent.choices)
+
+    class Meta:
+        model = Country
+        fields = ["search", "continent"]
+
+
+class PlaceFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
+        label=_("Search"),
+        help_text=_("Part of any of the place's names, in any script; accents and case ignored."),
+    )
+    country = CountryCodeFilter()
+    kind = django_filters.ChoiceFilter(choices=PlaceKind.choices)
+    tier = django_filters.ChoiceFilter(choices=PlaceTier.choices)
+    parent = SlugFilter(
+        field_name="parent__slug", label=_("Parent"), help_text=_("Slug of the parent place.")
+    )
+    parent_id = IdFilter(field_name="parent_id", label=_("Parent id"))
+    subdivision = django_filters.CharFilter(
+        field_name="subdivision_code",
+        lookup_expr="iexact",
+        max_length=10,
+        label=_("Subdivision"),
+        help_text=_("ISO 3166-2 code of the first-level subdivision, e.g. DE-BY."),
+    )
+    network = SlugFilter(
+        method="filter_network",
+        label=_("Network"),
+        help_text=_("Slug of a network the place is (or was) a member of."),
+    )
+    has_coordinates = django_filters.BooleanFilter(
+        method="filter_has_coordinates", label=_("Has coordinates")
+    )
+
+    class Meta:
+        model = Place
+        fields = [
+            "search",
+            "country",
+            "kind",
+            "tier",
+            "parent",
+            "parent_id",
+            "subdivision",
+            "network",
+            "has_coordinates",
+        ]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.search(value)
+
+    def filter_network(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Exists rather than a join: a town that adhered twice stays one row.
+        member = Membership.objects.filter(place=OuterRef("pk"), network__slug=value)
+        return queryset.filter(Exists(member))
+
+    def filter_has_coordinates(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        located = Q(latitude__isnull=False, longitude__isnull=False)
+        return queryset.filter(located) if value else queryset.exclude(located)
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    search = FoldedSearchFilter()
+    kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices)
+    country = CountryCodeFilter()
+
+    class Meta:
+        model = Organisation
+        fields = ["search", "kind", "country"]

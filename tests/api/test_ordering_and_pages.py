@@ -1,0 +1,126 @@
+"""Ordering puts missing values last both ways; malformed pages and orders never fail."""
+
+import pytest
+
+from cset.api_urls import router
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LISTS = [
+    "/api/v1/places/",
+    "/api/v1/countries/",
+    "/api/v1/organisations/",
+    "/api/v1/themes/",
+    "/api/v1/sources/",
+    "/api/v1/practices/",
+    "/api/v1/indicators/",
+    "/api/v1/measurements/",
+    "/api/v1/events/",
+]
+
+
+@pytest.fixture
+def populations(db):
+    factories.PlaceFactory(slug="small", population=1_000)
+    factories.PlaceFactory(slug="unknown-a", population=None)
+    factories.PlaceFactory(slug="large", population=9_000_000)
+    factories.PlaceFactory(slug="unknown-b", population=None)
+    factories.PlaceFactory(slug="middle", population=50_000)
+
+
+def ordered_slugs(api_client, ordering: str) -> list[str]:
+    response = api_client.get("/api/v1/places/", {"ordering": ordering})
+    assert response.status_code == 200
+    return [row["slug"] for row in response.json()["results"]]
+
+
+def test_ascending_order_puts_missing_values_last(api_client, populations):
+    assert ordered_slugs(api_client, "population") == [
+        "small",
+        "middle",
+        "large",
+        "unknown-a",
+        "unknown-b",
+    ]
+
+
+def test_descending_order_puts_missing_values_last(api_client, populations):
+    assert ordered_slugs(api_client, "-population") == [
+        "large",
+        "middle",
+        "small",
+        "unknown-a",
+        "unknown-b",
+    ]
+
+
+def test_missing_measurement_values_sort_last_both_ways(api_client):
+    indicator = factories.IndicatorFactory()
+    present = [factories.MeasurementFactory(indicator=indicator, value=v) for v in (3.0, 1.0)]
+    missing = factories.MeasurementFactory(indicator=indicator, missing=True)
+
+    for ordering in ("value_canonical", "-value_canonical"):
+        body = api_client.get("/api/v1/measurements/", {"ordering": ordering}).json()
+        ids = [row["id"] for row in body["results"]]
+        assert ids[-1] == missing.pk
+        assert set(ids[:2]) == {m.pk for m in present}
+
+
+def test_ties_are_broken_by_the_primary_key(api_client):
+    first, second, third = factories.PlaceFactory.create_batch(3, name="Same name")
+
+    for ordering in (None, "name", "-name"):
+        params = {"ordering": ordering} if ordering else {}
+        body = api_client.get("/api/v1/places/", params).json()
+        assert [row["id"] for row in body["results"]] == [first.pk, second.pk, third.pk]
+
+
+def test_every_default_order_ends_in_the_primary_key():
+    for _prefix, viewset, _basename in router.registry:
+        model = viewset(action="list").get_queryset().model
+        assert viewset.ordering[-1] in ("pk", model._meta.pk.name), viewset
+        assert viewset.ordering_fields, viewset
+
+
+@pytest.mark.parametrize("address", LISTS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "-5"},
+        {"limit": "0"},
+        {"limit": "abc"},
+        {"offset": "abc"},
+        {"offset": "-3"},
+        {"offset": "99999999999999999999999999"},
+        {"limit": "99999999999999999999999999"},
+        {"ordering": "no_such_field"},
+        {"ordering": "-password,,--name,%00"},
+        {"ordering": "\x00"},
+    ],
+)
+def test_malformed_pages_and_orders_never_fail(api_client, address, params):
+    factories.PlaceFactory()
+
+    response = api_client.get(address, params)
+
+    assert response.status_code == 200, response.content
+    assert "results" in response.json()
+
+
+def test_the_limit_is_capped_at_500(api_client):
+    factories.PlaceFactory.create_batch(501, country=factories.CountryFactory(code="DE"))
+
+    body = api_client.get("/api/v1/places/", {"limit": 1_000_000}).json()
+
+    assert len(body["results"]) == 500
+    assert body["count"] == 501
+    assert "offset=500" in body["next"]
+
+
+def test_the_default_page_is_50_rows(api_client):
+    factories.PlaceFactory.create_batch(51, country=factories.CountryFactory(code="DE"))
+
+    body = api_client.get("/api/v1/places/", {"limit": -5}).json()
+
+    assert len(body["results"]) == 50

@@ -158,7 +158,8 @@ class ProgressUpdate(models.Model):
     source_key = models.CharField(_("key in the source"), max_length=100, blank=True)
 
     class Meta:
-        ordering = ["practice", "period_start", "pk"]
+        # The plan (no year) first on every database: SQLite and PostgreSQL differ by default.
+        ordering = ["practice", models.F("period_start").asc(nulls_first=True), "pk"]
         verbose_name = _("progress update")
         verbose_name_plural = _("progress updates")
         constraints = [

@@ -14,6 +14,7 @@ import io
 import logging
 import time
 import tomllib
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from .models import Source
@@ -218,3 +220,53 @@ def changed_fields(instance, values: dict) -> list[str]:
             setattr(instance, name, value)
             changed.append(name)
     return changed
+
+
+@dataclass
+class Outcome:
+    """What happened to each row of a load (by primary key), so that each is counted once:
+    created, else updated (its fields or its links), else unchanged."""
+
+    created: set = field(default_factory=set)
+    updated: set = field(default_factory=set)
+    seen: set = field(default_factory=set)
+
+    def count(self, report: LoadReport) -> None:
+        updated = self.updated - self.created
+        report.created += len(self.created)
+        report.updated += len(updated)
+        report.unchanged += len(self.seen - self.created - updated)
+
+
+def sync_links(
+    through: type[Model], owner_field: str, target_field: str, wanted: dict[int, set]
+) -> set[int]:
+    """Make the many-to-many links of each owner in ``wanted`` exactly the given targets.
+
+    Works on the through table in bulk (two or three queries in all); returns the
+    owners whose links changed.
+    """
+    existing: dict[int, set] = defaultdict(set)
+    rows = through.objects.filter(**{f"{owner_field}__in": list(wanted)}).values_list(
+        owner_field, target_field
+    )
+    for owner, target in rows:
+        existing[owner].add(target)
+
+    new = [
+        through(**{owner_field: owner, target_field: target})
+        for owner, targets in wanted.items()
+        for target in sorted(targets - existing[owner])
+    ]
+    stale = {
+        owner: targets - wanted[owner]
+        for owner, targets in existing.items()
+        if targets - wanted[owner]
+    }
+    through.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE)
+    if stale:
+        condition = Q()
+        for owner, targets in stale.items():
+            condition |= Q(**{owner_field: owner, f"{target_field}__in": targets})
+        through.objects.filter(condition).delete()
+    return {getattr(link, owner_field) for link in new} | set(stale)

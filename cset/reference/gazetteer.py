@@ -36,7 +36,7 @@ def is_whole_degree_pair(latitude: float | None, longitude: float | None) -> boo
 
 @dataclass
 class Candidate:
-    """What a look-up knows of a place."""
+    """What a look-up knows of a place (``name_folded``: its main name, folded)."""
 
     id: int
     country_id: str
@@ -47,6 +47,7 @@ class Candidate:
     latitude: float | None = None
     longitude: float | None = None
     population: int | None = None
+    name_folded: str = ""
 
     def distance_to(self, latitude: float, longitude: float) -> float | None:
         if self.latitude is None or self.longitude is None:
@@ -87,7 +88,7 @@ class Gazetteer:
             "name_folded",
         )
         for row in places.values_list(*columns).iterator(chunk_size=5000):
-            gazetteer.add(Candidate(*row[:-1]), names=[row[-1]])
+            gazetteer.add(Candidate(*row), names=[row[-1]])
         for place_id, folded in names.values_list("place_id", "name_folded").iterator(
             chunk_size=5000
         ):

@@ -101,6 +101,7 @@ def known_units() -> list[str]:
     return list(UNIT_EXPRESSIONS)
 
 
+@cache
 def _pint_unit(unit: str) -> pint.Unit:
     try:
         expression = UNIT_EXPRESSIONS[unit]
@@ -130,4 +131,6 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     if from_unit == to_unit:
         _pint_unit(from_unit)
         return number
-    return number * conversion_factor(from_unit, to_unit)
+    # Rounded like the factors, so that 513.665 thousand persons are 513665 persons,
+    # not 513664.99999999994.
+    return float(f"{number * conversion_factor(from_unit, to_unit):.{_FACTOR_DIGITS}g}")

@@ -22,7 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
@@ -161,9 +161,13 @@ def run_step(step: Step, *, data_dir: Path = DATA_DIR, force: bool = False) -> l
     with transaction.atomic():
         sources = {slug: ensure_source(slug, catalogue[slug]) for slug in step.sources}
         reports = step.load(data_dir, sources)
+        wrote = not all(report.wrote_nothing for report in reports)
         now = timezone.now()
         for slug, source in sources.items():
-            Source.objects.filter(pk=source.pk).update(checksum=checksums[slug], loaded_at=now)
+            if wrote or stored.get(slug) != checksums[slug]:
+                Source.objects.filter(pk=source.pk).update(
+                    checksum=checksums[slug], loaded_at=now
+                )
 
     seconds = time.monotonic() - started
     for report in reports:
@@ -220,6 +224,27 @@ def changed_fields(instance, values: dict) -> list[str]:
             setattr(instance, name, value)
             changed.append(name)
     return changed
+
+
+def insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert plain tuples of already clean values into ``model``'s table, many per statement.
+
+    Why not ``bulk_create``: it builds a model instance for each row and prepares each
+    value through the field API, which for GeoNames' 360,000 names takes longer than the
+    whole step may. The values must already be in their database form (see ``db_values``).
+    """
+    opts = model._meta
+    quote = connection.ops.quote_name
+    table = quote(opts.db_table)
+    columns = ", ".join(quote(opts.get_field(name).column) for name in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BULK_BATCH_SIZE):
+            batch = rows[start : start + BULK_BATCH_SIZE]
+            values = ", ".join([row_sql] * len(batch))
+            # Table and column names come from the model, never from the data.
+            sql = f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608
+            cursor.execute(sql, [value for row in batch for value in row])
 
 
 @dataclass

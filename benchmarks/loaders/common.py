@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cset.reference.loading import BULK_BATCH_SIZE, LoadReport, insert_rows
-from cset.reference.models import Source, Theme
+from cset.reference.models import PlaceIdentifier, Source, Theme
 from cset.reference.text import fold
 
 from ..choices import Direction, Method, Notation, QuantityKind, Verification
@@ -17,6 +17,22 @@ from ..models import Indicator, Measurement, Target
 from ..units import convert
 
 POPULATION = "population"
+# The years a measurement may have (the model's constraint).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+def place_ids(scheme: str) -> dict[str, int]:
+    """Every place id by its identifier in ``scheme``, read once."""
+    identifiers = PlaceIdentifier.objects.filter(scheme=scheme).order_by()
+    return dict(identifiers.values_list("value", "place_id"))
+
+
+def parse_year(text: str | None) -> int:
+    """A year within the range measurements accept; ValueError otherwise."""
+    year = int((text or "").strip())
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"year {year} is outside {FIRST_YEAR}–{LAST_YEAR}")
+    return year
 
 
 @dataclass(frozen=True)

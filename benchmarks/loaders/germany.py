@@ -19,8 +19,15 @@ from cset.reference.models import Source
 from ..choices import Direction, Method, QuantityKind, Verification
 from ..models import Indicator
 from ..units import UnitError
-from .common import POPULATION, POPULATION_SPEC, IndicatorSpec, MeasurementWriter, ensure_indicators
-from .uk_emissions import parse_year, place_ids
+from .common import (
+    POPULATION,
+    POPULATION_SPEC,
+    IndicatorSpec,
+    MeasurementWriter,
+    ensure_indicators,
+    parse_year,
+    place_ids,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -35,9 +35,10 @@ from .common import (
     IndicatorSpec,
     MeasurementWriter,
     ensure_indicators,
+    parse_year,
+    place_ids,
     write_targets,
 )
-from .uk_emissions import parse_year, place_ids
 
 logger = logging.getLogger(__name__)
 

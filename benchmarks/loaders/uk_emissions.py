@@ -16,19 +16,26 @@ from django.utils.text import slugify
 
 from cset.reference.choices import IdentifierScheme
 from cset.reference.loading import LoadReport, parse_float, read_csv
-from cset.reference.models import PlaceIdentifier, Source
+from cset.reference.models import Source
 
 from ..choices import Direction, Method, QuantityKind, Verification
 from ..models import Indicator
 from ..units import UnitError
-from .common import POPULATION, POPULATION_SPEC, IndicatorSpec, MeasurementWriter, ensure_indicators
+from .common import (
+    POPULATION,
+    POPULATION_SPEC,
+    IndicatorSpec,
+    MeasurementWriter,
+    ensure_indicators,
+    parse_year,
+    place_ids,
+)
 
 logger = logging.getLogger(__name__)
 
 SOURCE = "uk-emissions"
 FILE_NAME = "uk_la_emissions_2005_2020.csv.gz"
 YEAR, CODE, NAME = "Year", "local-authority-code", "official-name"
-FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 # Every sector and fuel column is "<what>:kt CO2"; its indicator is derived from <what>.
 SECTOR_SUFFIX = ":kt CO2"
@@ -138,20 +145,6 @@ def value_columns(headers: list[str], report: LoadReport) -> list[Column]:
         else:
             report.flag(f"column {header!r}", "unknown column, its values were not loaded")
     return columns
-
-
-def place_ids(scheme: str) -> dict[str, int]:
-    """Every place id by its identifier in ``scheme``, read once."""
-    identifiers = PlaceIdentifier.objects.filter(scheme=scheme).order_by()
-    return dict(identifiers.values_list("value", "place_id"))
-
-
-def parse_year(text: str | None) -> int:
-    """A year within the range measurements accept; ValueError otherwise."""
-    year = int((text or "").strip())
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValueError(f"year {year} is outside {FIRST_YEAR}–{LAST_YEAR}")
-    return year
 
 
 def _ensure(columns: list[Column], source: Source) -> dict:

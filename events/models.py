@@ -54,6 +54,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["start_date", "id"], name="event_start_idx"),
             models.Index(fields=["end_date", "id"], name="event_end_idx"),
+            models.Index(fields=["title", "id"], name="event_title_idx"),
             models.Index(fields=["kind", "start_date"], name="event_kind_idx"),
         ]
         constraints = [

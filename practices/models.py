@@ -79,6 +79,7 @@ class BestPractice(models.Model):
             models.Index(fields=["status", "language"], name="practice_language_idx"),
             models.Index(fields=["status", "implementation"], name="practice_implementation_idx"),
             models.Index(fields=["status", "start_year"], name="practice_start_year_idx"),
+            models.Index(fields=["status", "end_year"], name="practice_end_year_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -258,6 +258,7 @@ class Organisation(models.Model):
         verbose_name_plural = _("organisations")
         indexes = [
             models.Index(fields=["name_folded", "id"], name="organisation_folded_idx"),
+            models.Index(fields=["name", "id"], name="organisation_name_idx"),
             models.Index(fields=["kind", "country"], name="organisation_kind_idx"),
         ]
         constraints = [

@@ -218,3 +218,27 @@ def test_organisation_filters(api_client):
 
     assert found(country="KR") == ["kemco"]
     assert found(kind="network") == ["iclei"]
+
+
+def test_two_places_with_the_same_name_get_different_working_addresses(api_client):
+    from cset.reference.loaders.geonames import load_geonames
+    from cset.reference.loading import DATA_DIR
+    from tests.loaders.test_geonames import cities_dict, fake_city
+
+    load_geonames(
+        DATA_DIR,
+        {},
+        cities=cities_dict(
+            fake_city(4409896, "Springfield", "US", 169_176, 37.21, -93.29),
+            fake_city(4250542, "Springfield", "US", 114_394, 39.80, -89.64),
+        ),
+    )
+
+    addresses = {}
+    for slug in ("springfield", "springfield-us"):
+        response = api_client.get(f"/api/v1/places/{slug}/")
+        assert response.status_code == 200
+        identifiers = {row["scheme"]: row["value"] for row in response.json()["identifiers"]}
+        addresses[slug] = identifiers["geonames"]
+    # The larger place gets the bare name.
+    assert addresses == {"springfield": "4409896", "springfield-us": "4250542"}

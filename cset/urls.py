@@ -8,7 +8,11 @@ from cset.reference.converters import UnicodeSlugConverter
 register_converter(UnicodeSlugConverter, "uslug")
 
 urlpatterns = [
-    path("", include("cset.site.urls")),
+    path("practices/", include("practices.urls")),
+    path("places/", include("cset.reference.urls")),
+    path("indicators/", include("benchmarks.urls")),
+    path("events/", include("events.urls")),
     path("api/v1/", include("cset.api_urls")),
     path("admin/", admin.site.urls),
+    path("", include("cset.site.urls")),
 ]

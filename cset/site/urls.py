@@ -6,4 +6,7 @@ app_name = "site"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("places/<uslug:slug>/", views.place_profile, name="place"),
+    path("about/", views.about, name="about"),
+    path("about/data/", views.about_data, name="about-data"),
 ]

@@ -1,5 +1,6 @@
 """Pages that combine apps: the home page for now."""
 
+from django.http import Http404
 from django.shortcuts import render
 
 from benchmarks.models import Indicator, Measurement
@@ -19,3 +20,15 @@ def home(request):
         "sources": Source.objects.count(),
     }
     return render(request, "site/home.html", {"figures": figures})
+
+
+def place_profile(request, slug):
+    raise Http404
+
+
+def about(request):
+    raise Http404
+
+
+def about_data(request):
+    raise Http404

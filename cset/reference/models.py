@@ -189,6 +189,9 @@ class PlaceIdentifier(models.Model):
 
     class Meta:
         ordering = ["scheme", "value"]
+        indexes = [
+            models.Index(fields=["scheme", "place"], name="placeidentifier_scheme_idx"),
+        ]
         verbose_name = _("place identifier")
         verbose_name_plural = _("place identifiers")
         constraints = [

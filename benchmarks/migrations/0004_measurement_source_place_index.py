@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('benchmarks', '0003_indexes_for_api_orderings'),
-        ('reference', '0005_measurement_source_place_index'),
+        ('reference', '0005_identifier_scheme_place_index'),
     ]
 
     operations = [

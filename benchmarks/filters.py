@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from cset.reference.filters import (
     SEARCH_MAX_LENGTH,
     IdFilter,
+    PortalFilterSet,
     SlugFilter,
     YearFilter,
 )
@@ -16,7 +17,7 @@ from .choices import Direction, Method, Notation, QuantityKind, Verification
 from .models import Indicator, Measurement
 
 
-class IndicatorFilterSet(django_filters.FilterSet):
+class IndicatorFilterSet(PortalFilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=SEARCH_MAX_LENGTH,
@@ -39,7 +40,7 @@ class IndicatorFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(name_folded__contains=key) | Q(code__contains=key))
 
 
-class MeasurementFilterSet(django_filters.FilterSet):
+class MeasurementFilterSet(PortalFilterSet):
     place = SlugFilter(field_name="place__slug", label=_("Place"), help_text=_("Place slug."))
     place_id = IdFilter(field_name="place_id", label=_("Place id"))
     indicator = SlugFilter(

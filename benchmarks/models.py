@@ -119,6 +119,9 @@ class Measurement(models.Model):
             models.Index(fields=["year", "id"], name="measurement_year_idx"),
             models.Index(fields=["source", "id"], name="measurement_source_idx"),
             models.Index(fields=["source", "place"], name="measurement_source_place_idx"),
+            models.Index(
+                fields=["indicator", "place", "value_canonical"], name="measurement_coverage_idx"
+            ),
             models.Index(fields=["verification", "id"], name="measurement_verified_idx"),
             models.Index(fields=["method", "id"], name="measurement_method_idx"),
             models.Index(fields=["value_canonical", "id"], name="measurement_value_idx"),

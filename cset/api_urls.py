@@ -28,12 +28,22 @@ for prefix, viewset, basename in [
 ]:
     router.register(prefix, viewset, basename=basename)
 
+# The documentation pages answer GET and HEAD only: OPTIONS on the Swagger page made
+# DRF look for a template it has no name for.
+READ_ONLY = ["get", "head"]
+
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SpectacularAPIView.as_view(http_method_names=READ_ONLY), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", http_method_names=READ_ONLY),
+        name="api-docs",
+    ),
     path(
         "redoc/",
-        SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html"),
+        SpectacularRedocView.as_view(
+            url_name="api-schema", template_name="api/redoc.html", http_method_names=READ_ONLY
+        ),
         name="api-redoc",
     ),
     *router.urls,

@@ -5,13 +5,18 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cset.reference.filters import CountryCodeFilter, FoldedSearchFilter, YearFilter
+from cset.reference.filters import (
+    CountryCodeFilter,
+    FoldedSearchFilter,
+    PortalFilterSet,
+    YearFilter,
+)
 
 from .choices import EventKind
 from .models import Event
 
 
-class EventFilterSet(django_filters.FilterSet):
+class EventFilterSet(PortalFilterSet):
     search = FoldedSearchFilter(
         field_name="title_folded", help_text=_("Part of the title; accents and case are ignored.")
     )

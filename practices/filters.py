@@ -6,13 +6,14 @@ themes, two places in one country) is still one row and counts stay right.
 """
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from cset.reference.filters import (
     CountryCodeFilter,
     FoldedSearchFilter,
     IdFilter,
+    PortalFilterSet,
     SlugFilter,
     YearFilter,
 )
@@ -30,7 +31,7 @@ def _linked(queryset: QuerySet, link_rows: QuerySet) -> QuerySet:
     return queryset.filter(pk__in=link_rows.values("bestpractice_id"))
 
 
-class PracticeFilterSet(django_filters.FilterSet):
+class PracticeFilterSet(PortalFilterSet):
     search = FoldedSearchFilter(
         field_name="title_folded",
         help_text=_("Part of the title; accents and case are ignored."),
@@ -85,6 +86,17 @@ class PracticeFilterSet(django_filters.FilterSet):
             "year",
         ]
 
+    def filter_queryset_except(self, queryset: QuerySet, names: set[str]) -> QuerySet:
+        """``queryset`` narrowed by every valid filter of the request except ``names``.
+
+        Facet counts need this: the count of a theme's choices is taken over the cases
+        that every *other* filter leaves. Call only after ``is_valid()``.
+        """
+        for name, value in self.form.cleaned_data.items():
+            if name not in names:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
     def filter_theme(self, queryset: QuerySet, name: str, value: list) -> QuerySet:
         if not value:
             return queryset
@@ -111,3 +123,37 @@ class PracticeFilterSet(django_filters.FilterSet):
     def filter_year(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         not_ended = Q(end_year__isnull=True) | Q(end_year__gte=value)
         return queryset.filter(Q(start_year__lte=value) & not_ended)
+
+
+class PracticeSort(TextChoices):
+    """The orders the practice pages offer (``?sort=``)."""
+
+    NEWEST = "newest", _("Newest first")
+    TITLE = "title", _("Title")
+    PLACE = "place", _("Place")
+
+
+def first_place_name() -> Subquery:
+    """The folded name of a case's first place, as the pages list its places (by name).
+
+    A subquery rather than a join, so that a case with several places stays one row.
+    """
+    links = PracticePlace.objects.filter(bestpractice_id=OuterRef("pk"))
+    return Subquery(
+        links.order_by("place__name_folded", "place_id").values("place__name_folded")[:1]
+    )
+
+
+def sort_practices(queryset: QuerySet, sort: str) -> QuerySet:
+    """``queryset`` in the order ``sort`` names (newest when unknown), ties broken by pk.
+
+    Titles and place names compare folded, so that "Öffentlichkeit" sorts with the Os on
+    SQLite as well as PostgreSQL; cases without a place or date come last.
+    """
+    if sort == PracticeSort.TITLE:
+        return queryset.order_by("title_folded", "title", "pk")
+    if sort == PracticeSort.PLACE:
+        return queryset.annotate(first_place=first_place_name()).order_by(
+            F("first_place").asc(nulls_last=True), "title_folded", "pk"
+        )
+    return queryset.order_by(F("published_at").desc(nulls_last=True), "pk")

@@ -6,10 +6,11 @@ use too: folded-name search, integer ids and years, and relation filters by slug
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Continent, OrganisationKind, PlaceKind, PlaceTier
+from .choices import Commitment, Continent, OrganisationKind, PlaceKind, PlaceTier
 from .models import Country, Membership, Organisation, Place
 from .text import fold
 
@@ -18,6 +19,27 @@ SEARCH_MAX_LENGTH = 200
 # The largest value a signed 64-bit key can hold: a larger id would make the
 # database fail instead of finding nothing.
 MAX_ID = 2**63 - 1
+
+
+class PortalFilterSet(django_filters.FilterSet):
+    """A FilterSet that reads an empty parameter (``?theme=``) as no filter at all.
+
+    A form submitted with an empty select sends such parameters; a multiple-choice
+    filter would otherwise refuse the empty string as an unknown choice.
+    """
+
+    def __init__(self, data=None, *args, **kwargs):
+        if isinstance(data, QueryDict):
+            data = data.copy()
+            for key in list(data.keys()):
+                values = [value for value in data.getlist(key) if value.strip()]
+                if values:
+                    data.setlist(key, values)
+                else:
+                    del data[key]
+        elif data is not None:
+            data = {key: value for key, value in data.items() if str(value).strip()}
+        super().__init__(data, *args, **kwargs)
 
 
 class FoldedSearchFilter(django_filters.CharFilter):
@@ -82,7 +104,7 @@ class CountryCodeFilter(SlugFilter):
         return super().filter(qs, value.upper() if value else value)
 
 
-class CountryFilterSet(django_filters.FilterSet):
+class CountryFilterSet(PortalFilterSet):
     search = FoldedSearchFilter()
     continent = django_filters.ChoiceFilter(choices=Continent.choices)
 
@@ -91,7 +113,7 @@ class CountryFilterSet(django_filters.FilterSet):
         fields = ["search", "continent"]
 
 
-class PlaceFilterSet(django_filters.FilterSet):
+class PlaceFilterSet(PortalFilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=SEARCH_MAX_LENGTH,
@@ -117,6 +139,12 @@ class PlaceFilterSet(django_filters.FilterSet):
         label=_("Network"),
         help_text=_("Slug of a network the place is (or was) a member of."),
     )
+    commitment = django_filters.ChoiceFilter(
+        choices=Commitment.choices,
+        method="filter_commitment",
+        label=_("Commitment"),
+        help_text=_("A commitment the place took in a network (the Covenant of Mayors')."),
+    )
     has_coordinates = django_filters.BooleanFilter(
         method="filter_has_coordinates", label=_("Has coordinates")
     )
@@ -132,6 +160,7 @@ class PlaceFilterSet(django_filters.FilterSet):
             "parent_id",
             "subdivision",
             "network",
+            "commitment",
             "has_coordinates",
         ]
 
@@ -139,16 +168,27 @@ class PlaceFilterSet(django_filters.FilterSet):
         return queryset.search(value)
 
     def filter_network(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # Exists rather than a join: a town that adhered twice stays one row.
-        member = Membership.objects.filter(place=OuterRef("pk"), network__slug=value)
-        return queryset.filter(Exists(member))
+        # A subquery rather than a join, so that a town that adhered twice stays one row;
+        # and "IN" rather than a correlated EXISTS, which SQLite plans as a scan of the
+        # network's memberships for every place (minutes over the real data).
+        members = Membership.objects.filter(network__slug=value, place__isnull=False)
+        return queryset.filter(pk__in=members.values("place_id"))
+
+    def filter_commitment(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Commitments are a JSON list of codes. SQLite has no JSON containment lookup, so
+        # the list's text is searched for the quoted code: the codes come from a fixed
+        # choice, none is part of another, and the same lookup works on PostgreSQL.
+        members = Membership.objects.filter(
+            commitments__icontains=f'"{value}"', place__isnull=False
+        )
+        return queryset.filter(pk__in=members.values("place_id"))
 
     def filter_has_coordinates(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         located = Q(latitude__isnull=False, longitude__isnull=False)
         return queryset.filter(located) if value else queryset.exclude(located)
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
+class OrganisationFilterSet(PortalFilterSet):
     search = FoldedSearchFilter()
     kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices)
     country = CountryCodeFilter()

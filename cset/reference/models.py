@@ -360,6 +360,7 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         indexes = [
             models.Index(fields=["network", "status"], name="membership_network_status_idx"),
+            models.Index(fields=["place", "network"], name="membership_place_network_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 from django.utils.text import slugify
+from django.utils.translation import get_language_info
 
 # Characters that render as nothing or as a space but are not caught by str.strip().
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\x00"), None)
@@ -47,3 +48,11 @@ def fold(value: str | None) -> str:
 def unicode_slug(value: str | None) -> str:
     """Return a Unicode slug of ``value`` built from its folded form ("São Paulo" → "sao-paulo")."""
     return slugify(fold(value), allow_unicode=True)
+
+
+def language_name(code: str) -> str:
+    """The name of a language in the interface's language ("German"), or its code."""
+    try:
+        return get_language_info(code)["name_translated"]
+    except KeyError:
+        return code

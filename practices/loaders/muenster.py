@@ -26,6 +26,7 @@ publication date once given.
 """
 
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,8 @@ from ..choices import Assessment, Implementation, Status
 from ..models import BestPractice, ProgressUpdate
 
 logger = logging.getLogger(__name__)
+
+LINE_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 SOURCE = "muenster-measures"
 MEASURES_FILE = "de_muenster_climate_measures_status.csv"
@@ -288,8 +291,13 @@ def add_child(
     if colour not in ASSESSMENT_BY_COLOUR:
         report.flag(label, f"colour {colour!r} is no assessment the file uses; loaded as none")
     measure.children[suffix] = ChildRecord(
-        key=key, suffix=suffix, colour=colour, text=clean_text(row.get("text"))
+        key=key, suffix=suffix, colour=colour, text=prose(row.get("text"))
     )
+
+
+def prose(text: str | None) -> str:
+    """The city's text, its literal ``<br>`` tags (a dozen rows have them) as line breaks."""
+    return clean_text(LINE_BREAK_TAG.sub("\n", text or ""))
 
 
 def case_values(measure: MeasureRecord, source: Source) -> dict:

@@ -157,3 +157,14 @@ def test_lists_never_show_contacts(api_client):
     body = api_client.get("/api/v1/practices/").json()
 
     assert "jo@example.org" not in str(body)
+
+
+def test_an_empty_filter_parameter_is_no_filter(api_client):
+    from tests.factories import PublishedPracticeFactory
+
+    PublishedPracticeFactory.create_batch(2)
+
+    for query in ("theme=", "theme=&country=", "language=%20", "year="):
+        response = api_client.get(f"/api/v1/practices/?{query}")
+        assert response.status_code == 200, query
+        assert response.json()["count"] == 2, query

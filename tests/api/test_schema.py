@@ -24,3 +24,9 @@ def test_the_documentation_uses_local_files_only(client, address):
     assert "/static/drf_spectacular_sidecar/" in html
     for cdn in ("cdn.jsdelivr", "unpkg.com", "cdnjs", "googleapis"):
         assert cdn not in html
+
+
+@pytest.mark.parametrize("address", ["/api/v1/docs/", "/api/v1/redoc/", "/api/v1/schema/"])
+def test_documentation_pages_refuse_other_methods_without_failing(client, address):
+    assert client.options(address).status_code == 405
+    assert client.post(address).status_code == 405

@@ -7,9 +7,11 @@ skipped with a reason that says so.
 
 import os
 import shutil
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 
 from tests.excerpt_data import lay_out_excerpts
@@ -58,6 +60,10 @@ def browser():
 @pytest.fixture
 def portal(transactional_db, live_server, tmp_path, monkeypatch) -> str:
     """The live portal's address, over excerpts of every real data set."""
+    # A transactional test empties every table afterwards, the themes a migration
+    # seeds included; put them back first.
+    seed_themes = import_module("cset.reference.migrations.0002_seed_themes").seed_themes
+    seed_themes(django_apps, None)
     call_command("load_initial_data", "--data-dir", str(lay_out_excerpts(tmp_path, monkeypatch)))
     return live_server.url
 

@@ -360,3 +360,12 @@ def test_the_real_file_gives_54_published_cases(sources, muenster):
     assert BestPractice.objects.published().filter(language="de").count() == 54
     assert ProgressUpdate.objects.count() == 54 * 4
     assert BestPractice.objects.filter(themes__isnull=True).count() == 0
+
+
+def test_literal_line_break_tags_become_line_breaks():
+    from practices.loaders.muenster import prose
+
+    assert prose("Erster Satz.<br>Zweiter Satz.<BR />Dritter.") == (
+        "Erster Satz.\nZweiter Satz.\nDritter."
+    )
+    assert prose(None) == ""

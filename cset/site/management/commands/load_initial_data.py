@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from cset.reference.loading import DATA_DIR, run_step
 from cset.site.loading_steps import INITIAL_LOAD
@@ -42,8 +43,15 @@ class Command(BaseCommand):
             for line in report.lines(details=details):
                 self.stdout.write(line)
 
+        wrote = not all(report.wrote_nothing for report in reports)
+        if wrote:
+            # Fresh statistics after a bulk load: without them SQLite ran the network
+            # filter as a nested loop over every place and membership (minutes).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+
         elapsed = time.monotonic() - started
-        if all(report.wrote_nothing for report in reports):
+        if not wrote:
             self.stdout.write(
                 self.style.SUCCESS(f"Nothing changed: no data written ({elapsed:.1f} s).")
             )

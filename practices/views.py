@@ -15,7 +15,7 @@ from cset.reference.text import language_name
 
 from .filters import PracticeFilterSet, PracticeSort, sort_practices
 from .models import BestPractice, Impact
-from .services import facet_counts, related_practices
+from .facets import facet_counts, related_practices
 
 CSV_HEADER = [
     "slug",

@@ -1,4 +1,4 @@
-"""Services over published cases beyond filtering: facet counts and related cases.
+"""Queries over published cases beyond filtering: facet counts and related cases.
 
 They are not page logic (the API may offer facets too), so pages call them here.
 """

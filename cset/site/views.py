@@ -31,6 +31,7 @@ from cset.reference.models import (
 )
 from events.filters import EventFilterSet
 from events.models import Event
+from practices.filters import PracticeSort, sort_practices
 from practices.models import BestPractice
 
 LATEST_CASES = 5
@@ -84,10 +85,9 @@ def _headline_figures() -> dict[str, int]:
 
 
 def _latest_cases(published: QuerySet) -> QuerySet:
-    """The newest published cases; equal publication times put the later-created first."""
-    return published.order_by("-published_at", "-pk").prefetch_related("places", "themes")[
-        :LATEST_CASES
-    ]
+    """The newest published cases, in the order of the list's "Newest first"."""
+    newest = sort_practices(published, PracticeSort.NEWEST)
+    return newest.prefetch_related("places", "themes")[:LATEST_CASES]
 
 
 def _events_around_today() -> tuple[list[Event], list[Event]]:

@@ -168,7 +168,7 @@ def test_about_data_lists_every_source_with_licence_attribution_and_date(client,
     assert '<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>' in html
     assert "OGL v3.0</a>" in html
     assert "Modified: column mayor removed, &#x27;-&#x27; turned into empty cells." in html
-    assert '<time datetime="2026-11-01">Nov. 1, 2026</time>' in html
+    assert '<time datetime="2026-11-01">1 November 2026</time>' in html
     assert "not recorded" in html
     assert "The signatories of the Covenant of Mayors." in html
     assert "pycountry" in html and "GeoNames" in html

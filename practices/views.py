@@ -13,9 +13,9 @@ from cset.reference.models import Place
 from cset.reference.pages import csv_response, filter_data, paginate, query_without
 from cset.reference.text import language_name
 
+from .facets import facet_counts, related_practices
 from .filters import PracticeFilterSet, PracticeSort, sort_practices
 from .models import BestPractice, Impact
-from .facets import facet_counts, related_practices
 
 CSV_HEADER = [
     "slug",

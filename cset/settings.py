@@ -44,11 +44,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
     "cset.reference",
+    "cset.accounts",
     "benchmarks",
     "practices",
     "events",
@@ -63,7 +67,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -92,6 +98,11 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -131,6 +142,8 @@ CSRF_COOKIE_SECURE = not DEBUG
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    # The browser's session, with CSRF checks (API keys come with the partners' issue).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "cset.reference.api.pagination.CappedLimitOffsetPagination",
     "DEFAULT_FILTER_BACKENDS": [
@@ -146,9 +159,11 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "CSET Portal API",
     "DESCRIPTION": (
-        "Read-only access to the best-practice database of the Clean Energy Ministerial's "
-        "Sustainable Cities and Eco-Energy Towns initiative: places, cases, indicators, "
-        "measurements, events and the sources they come from."
+        "The best-practice database of the Clean Energy Ministerial's Sustainable Cities "
+        "and Eco-Energy Towns initiative: places, cases, indicators, measurements, events "
+        "and the sources they come from, for everyone to read. Signed in (session and CSRF "
+        "token), submitters write cases and curators review them through the workflow's "
+        "steps, POST /api/v1/practices/{slug}/{verb}/."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -170,3 +185,41 @@ LOGGING = {
 
 # Map tiles for the place maps (pages issue); OpenStreetMap by default.
 MAP_TILE_URL = env("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# The case workflow (practices.services). Curators are mailed about new and resubmitted
+# cases; when no account holds the review permission yet, these addresses are mailed instead.
+CURATOR_EMAILS = env.list("CURATOR_EMAILS", default=[])
+# Reverting a case to an old version in the admin would change its state behind the workflow.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Accounts (django-allauth): sign-in by e-mail, verified before the first sign-in.
+# Mailed links are built from SITE_URL, never from the request's Host header
+# (cset/accounts/adapter.py); set it to the public address in production.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = env("SITE_NAME", default="CSET Portal")
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:profile"
+LOGOUT_REDIRECT_URL = "site:home"
+ACCOUNT_ADAPTER = "cset.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+# A second sign-up with a known address (in any case) is refused with a form error rather
+# than silently mailed. This tells a visitor that the address has an account (the reset
+# form says so too); allauth's rate limits on sign-up and reset (20 a minute from one
+# address) keep it from being used to probe addresses in bulk.
+ACCOUNT_PREVENT_ENUMERATION = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_LOGOUT_ON_GET = False
+# Failed sign-ins: 10 a minute from one address, 5 in 5 minutes for one account. Counted in
+# the default cache: production must point CACHE_URL at a cache that every server process
+# shares (Redis), or each process keeps its own counters and the limits multiply.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+
+# Mail: the console in development (printed by runserver), e.g.
+# EMAIL_URL=smtp+tls://user:password@smtp.example.org:587 in production.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL

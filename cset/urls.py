@@ -12,6 +12,8 @@ urlpatterns = [
     path("places/", include("cset.reference.urls")),
     path("indicators/", include("benchmarks.urls")),
     path("events/", include("events.urls")),
+    path("accounts/", include("cset.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("api/v1/", include("cset.api_urls")),
     path("admin/", admin.site.urls),
     path("", include("cset.site.urls")),

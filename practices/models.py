@@ -1,9 +1,12 @@
-"""Best practices: the case, its impacts, progress updates, links and attachments."""
+"""Best practices: the case, its impacts, progress updates, links and attachments; the
+audit record of its workflow."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from benchmarks.choices import Verification
 from benchmarks.models import Indicator
@@ -14,11 +17,40 @@ from .choices import Assessment, EnergyBasis, ImpactBasis, Implementation, Statu
 
 DEFAULT_LICENCE = "CC-BY-4.0"
 
+# Django's names of the two workflow permissions (granted through the groups of DESIGN.md).
+REVIEW_PERMISSION = "practices.review_bestpractice"
+SUBMIT_PERMISSION = "practices.submit_bestpractice"
+
+# The states in which a submitter may still change their own case.
+SUBMITTER_EDITABLE_STATES = (Status.DRAFT, Status.CHANGES_REQUESTED)
+
+# The longest section a case may have (about 3,000 words); titles stop at 300.
+SECTION_MAX_LENGTH = 20_000
+SECTION_FIELDS = ("summary", "context", "actions", "results", "costs", "lessons", "replication")
+
+
+def is_curator(user) -> bool:
+    """Whether ``user`` may review, publish, reject and archive cases (superusers may)."""
+    return bool(user and user.is_authenticated and user.has_perm(REVIEW_PERMISSION))
+
+
+def is_submitter(user) -> bool:
+    """Whether ``user`` may write and submit cases."""
+    return bool(user and user.is_authenticated and user.has_perm(SUBMIT_PERMISSION))
+
 
 class BestPracticeQuerySet(models.QuerySet):
     def published(self) -> "BestPracticeQuerySet":
         """The cases that exist for the public. Every public entry point starts here."""
         return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user) -> "BestPracticeQuerySet":
+        """The cases ``user`` may read: published ones; their own; every case for curators."""
+        if is_curator(user):
+            return self.all()
+        if user is None or not user.is_authenticated:
+            return self.published()
+        return self.filter(Q(status=Status.PUBLISHED) | Q(submitted_by=user))
 
 
 class BestPractice(models.Model):
@@ -63,16 +95,30 @@ class BestPractice(models.Model):
         related_name="practices",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    submission_key = models.UUIDField(
+        _("submission key"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_("Chosen by the submitting form or client, so that a repeated submit is one."),
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BestPracticeQuerySet.as_manager()
+    # Every save through the model is kept, with who made it and (for transitions) why.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-published_at", "pk"]
         verbose_name = _("best practice")
         verbose_name_plural = _("best practices")
+        permissions = [
+            ("review_bestpractice", "Can review, publish, reject and archive cases"),
+            ("submit_bestpractice", "Can write and submit cases"),
+        ]
         indexes = [
             models.Index(fields=["status", "published_at", "id"], name="practice_published_idx"),
             models.Index(fields=["status", "title", "id"], name="practice_title_idx"),
@@ -108,6 +154,77 @@ class BestPractice(models.Model):
         self.title = clean_name(self.title)
         self.title_folded = fold(self.title)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """The rules every form and API write meets, beyond the fields' own."""
+        self.title = clean_name(self.title)
+        errors = {}
+        if not self.title:
+            errors["title"] = _("A case needs a title.")
+        for field in self._meta.concrete_fields:
+            is_text = isinstance(field, models.CharField | models.TextField)
+            if is_text and "\x00" in (getattr(self, field.attname) or ""):
+                errors[field.name] = _("Null characters are not allowed.")
+        for name in SECTION_FIELDS:
+            if len(getattr(self, name) or "") > SECTION_MAX_LENGTH:
+                errors[name] = _("At most %(limit)s characters, please.") % {
+                    "limit": f"{SECTION_MAX_LENGTH:,}"
+                }
+        for name in ("start_year", "end_year"):
+            year = getattr(self, name)
+            if year is not None and not 1900 <= year <= 2100:
+                errors[name] = _("Give a year between 1900 and 2100.")
+        if self.start_year and self.end_year and self.end_year < self.start_year:
+            errors.setdefault("end_year", _("A case cannot end before it starts."))
+        if errors:
+            raise ValidationError(errors)
+
+    def is_editable_by(self, user) -> bool:
+        """Curators edit in any state; a submitter edits their own case in draft or when
+        changes are requested."""
+        if is_curator(user):
+            return True
+        return (
+            is_submitter(user)
+            and self.submitted_by_id == user.pk
+            and self.status in SUBMITTER_EDITABLE_STATES
+        )
+
+
+class Transition(models.Model):
+    """The audit record of one workflow step: who moved a case from which state to which."""
+
+    practice = models.ForeignKey(BestPractice, on_delete=models.CASCADE, related_name="transitions")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practice_transitions",
+    )
+    actor_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practice_transitions",
+        help_text=_("The organisation that acted through an API key."),
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["practice", "created_at", "pk"]
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+        indexes = [
+            models.Index(fields=["practice", "created_at", "id"], name="transition_practice_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice_id}: {self.from_status} → {self.to_status}"
 
 
 class Impact(models.Model):

@@ -1,4 +1,9 @@
-"""Serializers of cases. Only published cases reach them; ``submitted_by`` is never shown."""
+"""Serializers of cases. ``submitted_by`` is never shown.
+
+The public sees published cases only; a case's submitter and the curators also see
+its ``workflow``: state, version and the steps they may take. Writes are checked
+here for types and shape; the model's rules run in the services they are handed to.
+"""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -12,8 +17,20 @@ from cset.reference.api.serializers import (
     ThemeBriefSerializer,
     api_link,
 )
+from cset.reference.models import Organisation, Place, Theme
 
-from ..models import Attachment, BestPractice, Impact, PracticeLink, ProgressUpdate
+from ..choices import Status
+from ..models import (
+    SECTION_FIELDS,
+    SECTION_MAX_LENGTH,
+    Attachment,
+    BestPractice,
+    Impact,
+    PracticeLink,
+    ProgressUpdate,
+    is_curator,
+)
+from ..services import STEPS, allowed_transitions
 
 
 class PracticeBriefSerializer(serializers.ModelSerializer):
@@ -67,11 +84,24 @@ class ContactSerializer(serializers.Serializer):
     email = serializers.EmailField(source="contact_email")
 
 
+class WorkflowSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+    version = serializers.IntegerField(help_text=_("Send it back with your next change."))
+    editable = serializers.BooleanField(help_text=_("Whether you may change the case now."))
+    transitions = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(STEPS)),
+        help_text=_("The steps you may take now: POST to the case's address plus the verb."),
+    )
+
+
 class PracticeSerializer(serializers.ModelSerializer):
     url = api_link("api-practice-detail", "slug")
     places = PlaceBriefSerializer(many=True, read_only=True)
     themes = ThemeBriefSerializer(many=True, read_only=True)
     organisations = OrganisationBriefSerializer(many=True, read_only=True)
+    workflow = serializers.SerializerMethodField(
+        help_text=_("Null for the public; for the case's submitter and the curators, its state.")
+    )
 
     class Meta:
         model = BestPractice
@@ -90,7 +120,23 @@ class PracticeSerializer(serializers.ModelSerializer):
             "themes",
             "organisations",
             "licence",
+            "workflow",
         ]
+
+    @extend_schema_field(WorkflowSerializer(allow_null=True))
+    def get_workflow(self, practice: BestPractice) -> dict | None:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if practice.submitted_by_id != user.pk and not is_curator(user):
+            return None
+        return {
+            "status": practice.status,
+            "version": practice.version,
+            "editable": practice.is_editable_by(user),
+            "transitions": allowed_transitions(practice, user),
+        }
 
 
 class PracticeDetailSerializer(PracticeSerializer):
@@ -128,3 +174,86 @@ class PracticeDetailSerializer(PracticeSerializer):
         if not practice.contact_is_public:
             return None
         return ContactSerializer(practice).data
+
+
+_SECTION_LIMITS = {name: {"max_length": SECTION_MAX_LENGTH} for name in SECTION_FIELDS}
+
+
+class PracticeWriteSerializer(serializers.ModelSerializer):
+    places = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Place.objects.all(), required=False, help_text=_("Place ids.")
+    )
+    themes = serializers.SlugRelatedField(
+        many=True, slug_field="slug", queryset=Theme.objects.all(), required=False
+    )
+    organisations = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Organisation.objects.all(),
+        required=False,
+        help_text=_("Organisation ids."),
+    )
+
+    class Meta:
+        model = BestPractice
+        fields = [
+            "title",
+            "summary",
+            "context",
+            "actions",
+            "results",
+            "costs",
+            "lessons",
+            "replication",
+            "implementation",
+            "start_year",
+            "end_year",
+            "language",
+            "places",
+            "themes",
+            "organisations",
+            "contact_name",
+            "contact_email",
+            "contact_is_public",
+            "licence",
+        ]
+        extra_kwargs = _SECTION_LIMITS
+
+
+class PracticeCreateSerializer(PracticeWriteSerializer):
+    submission_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "A UUID the client makes once per case and sends with every try: a repeated "
+            "request with the same key answers with the case the first one created."
+        ),
+    )
+
+    class Meta(PracticeWriteSerializer.Meta):
+        fields = [*PracticeWriteSerializer.Meta.fields, "submission_key"]
+
+
+class PracticeUpdateSerializer(PracticeWriteSerializer):
+    version = serializers.IntegerField(
+        min_value=1,
+        help_text=_("The version you started from (workflow.version); a newer one answers 409."),
+    )
+
+    class Meta(PracticeWriteSerializer.Meta):
+        fields = [*PracticeWriteSerializer.Meta.fields, "version"]
+
+    def validate(self, attrs: dict) -> dict:
+        # A partial update skips required fields; the version is never optional.
+        if "version" not in attrs:
+            raise serializers.ValidationError({"version": _("This field is required.")})
+        return attrs
+
+
+class TransitionSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5_000,
+        help_text=_("Why: shown to the submitter or the curators, and kept in the record."),
+    )

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cset.reference.choices import IdentifierScheme
 from cset.reference.gazetteer import SlugAllocator
@@ -351,10 +352,17 @@ def write_cases(
             changed_names.update(names)
             outcome.updated.add(practice.pk)
 
-    BestPractice.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE)
+    # With history, so that every version of a case is kept, imported ones too.
+    bulk_create_with_history(
+        new, BestPractice, batch_size=BULK_BATCH_SIZE, default_change_reason="import"
+    )
     if changed:
-        BestPractice.objects.bulk_update(
-            changed, [*sorted(changed_names), "updated_at"], batch_size=BULK_BATCH_SIZE
+        bulk_update_with_history(
+            changed,
+            BestPractice,
+            [*sorted(changed_names), "updated_at"],
+            batch_size=BULK_BATCH_SIZE,
+            default_change_reason="import",
         )
     ids = dict(
         BestPractice.objects.filter(

@@ -9,11 +9,13 @@ register_converter(UnicodeSlugConverter, "uslug")
 
 urlpatterns = [
     path("practices/", include("practices.urls")),
+    path("review/", include("practices.review_urls")),
     path("places/", include("cset.reference.urls")),
     path("indicators/", include("benchmarks.urls")),
     path("events/", include("events.urls")),
     path("accounts/", include("cset.accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("submit/", include("practices.submit_urls")),
     path("api/v1/", include("cset.api_urls")),
     path("admin/", admin.site.urls),
     path("", include("cset.site.urls")),

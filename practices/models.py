@@ -94,6 +94,15 @@ class BestPractice(models.Model):
         blank=True,
         related_name="practices",
     )
+    # The curator who has taken the case on; not a state, so no transition records it.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_practices",
+        verbose_name=_("assigned to"),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     submission_key = models.UUIDField(
         _("submission key"),
@@ -126,6 +135,8 @@ class BestPractice(models.Model):
             models.Index(fields=["status", "implementation"], name="practice_implementation_idx"),
             models.Index(fields=["status", "start_year"], name="practice_start_year_idx"),
             models.Index(fields=["status", "end_year"], name="practice_end_year_idx"),
+            # The review queue: open states, oldest change first.
+            models.Index(fields=["status", "updated_at", "id"], name="practice_review_queue_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -467,13 +467,13 @@ def _recipients(step: Step, practice: BestPractice) -> list[str]:
 
 
 def _link(step: Step, practice: BestPractice) -> str:
-    if practice.status == Status.PUBLISHED:
+    """Where the mail's reader acts next: the review page, the submitter's page or the case."""
+    if step.notify == "curators":
+        path = reverse("review:practice", kwargs={"slug": practice.slug})
+    elif practice.status == Status.PUBLISHED:
         path = reverse("practices:detail", kwargs={"slug": practice.slug})
-    elif step.notify == "curators":
-        # The review pages come with the pages of this issue; until then curators use the admin.
-        path = reverse("admin:practices_bestpractice_change", args=[practice.pk])
     else:
-        return ""
+        path = reverse("submit:preview", kwargs={"slug": practice.slug})
     return f"{settings.SITE_URL}{path}"
 
 
@@ -504,3 +504,26 @@ def _after_commit(transition_id: int, verb: str) -> None:
         connection.send_messages(messages)
     except Exception:
         logger.exception("mail about practice %s (%s) could not be sent", practice.pk, verb)
+
+
+# Assignment ------------------------------------------------------------------------------
+
+
+def assign_practice(practice: BestPractice, *, actor: Actor, assignee) -> BestPractice:
+    """A curator puts ``practice`` in the hands of ``assignee`` (a curator), or of nobody.
+
+    Assigning is not a state change and not a version of the case: it writes neither an
+    audit entry nor a history record, and leaves ``updated_at`` (the case's age in the
+    review queue) alone.
+    """
+    user = _acting_user(actor)
+    if not is_curator(user):
+        raise PermissionDenied(_("Only curators may assign cases."))
+    if assignee is not None and not is_curator(assignee):
+        raise PermissionDenied(_("Cases can be assigned to curators only."))
+
+    assignee_id = assignee.pk if assignee is not None else None
+    BestPractice.objects.filter(pk=practice.pk).update(assigned_to=assignee_id)
+    practice.assigned_to = assignee
+    logger.info("practice %s assigned to user %s", practice.pk, assignee_id)
+    return practice

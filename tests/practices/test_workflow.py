@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
@@ -290,7 +291,7 @@ def test_curators_are_mailed_one_by_one_about_a_submitted_case(
         "second@example.org",
     ]
     assert all(len(message.to) == 1 and not message.cc for message in mail.outbox)
-    assert "/admin/practices/bestpractice/" in mail.outbox[0].body
+    assert f"{settings.SITE_URL}/review/" in mail.outbox[0].body
 
 
 def test_without_curator_accounts_the_configured_addresses_are_mailed(

@@ -60,10 +60,12 @@ def browser():
 @pytest.fixture
 def portal(transactional_db, live_server, tmp_path, monkeypatch) -> str:
     """The live portal's address, over excerpts of every real data set."""
-    # A transactional test empties every table afterwards, the themes a migration
-    # seeds included; put them back first.
+    # A transactional test empties every table afterwards, the themes and role groups
+    # that migrations seed included; put them back first.
     seed_themes = import_module("cset.reference.migrations.0002_seed_themes").seed_themes
     seed_themes(django_apps, None)
+    seed_roles = import_module("cset.accounts.migrations.0002_role_groups").create_role_groups
+    seed_roles(django_apps, None)
     call_command("load_initial_data", "--data-dir", str(lay_out_excerpts(tmp_path, monkeypatch)))
     return live_server.url
 

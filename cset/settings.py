@@ -134,6 +134,10 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Largest attachment accepted, in bytes. Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
+# are spooled to a temporary file, never held in memory; the front web server should cap
+# request bodies a little above this limit so that a huge upload is cut off even earlier.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = not DEBUG

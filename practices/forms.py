@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from benchmarks.units import UNIT_EXPRESSIONS
 from cset.reference.models import Place, Theme
 
+from . import attachments
 from .models import DEFAULT_LICENCE, BestPractice, Impact
 
 # The interface's languages, plus the case languages submitters most often write in.
@@ -159,3 +160,39 @@ class ImpactForm(forms.ModelForm):
 ImpactFormSet = forms.inlineformset_factory(
     BestPractice, Impact, form=ImpactForm, extra=1, can_delete=True, max_num=50
 )
+
+
+class AttachmentForm(forms.Form):
+    """One document or picture added with a save of the case form (optional)."""
+
+    file = forms.FileField(
+        label=_("Attach a document or picture"),
+        required=False,
+        help_text=_(
+            "A PDF document or a PNG, JPEG, GIF or WebP picture. Save again to add another. "
+            "Choose the file again if the form comes back with a message."
+        ),
+    )
+    title = forms.CharField(
+        label=_("Caption for the file"),
+        required=False,
+        max_length=attachments.TITLE_MAX_LENGTH,
+        help_text=_("Shown as the link to the file; leave empty to use the file's name."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "attachment")
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs.update(
+            {
+                "class": "form-control",
+                "accept": "application/pdf,image/png,image/jpeg,image/gif,image/webp",
+            }
+        )
+        self.fields["title"].widget.attrs["class"] = "form-control"
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload:
+            attachments.check_upload(upload)
+        return upload

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from cset.reference.models import Place
 from cset.reference.pages import paginate
 
-from . import services
+from . import attachments, services
 from .choices import Status
-from .forms import EditPracticeForm, ImpactFormSet, NewPracticeForm
+from .forms import AttachmentForm, EditPracticeForm, ImpactFormSet, NewPracticeForm
 from .models import BestPractice, Transition
 
 FORM_TEMPLATE = "practices/submit/bestpractice_form.html"
@@ -49,11 +49,14 @@ def _place_choices(request: HttpRequest, form) -> tuple[str, list[Place], list[P
     return query, chosen, matches
 
 
-def _render_form(request, form, impacts, *, practice=None, show_errors=True, status=200):
+def _render_form(
+    request, form, impacts, *, attachment=None, practice=None, show_errors=True, status=200
+):
     query, chosen, matches = _place_choices(request, form)
     context = {
         "form": form,
         "impacts": impacts,
+        "attachment_form": attachment or AttachmentForm(),
         "practice": practice,
         "show_errors": show_errors and form.is_bound,
         "place_query": query,
@@ -62,6 +65,15 @@ def _render_form(request, form, impacts, *, practice=None, show_errors=True, sta
         "chosen_place_ids": {str(place.pk) for place in chosen},
     }
     return render(request, FORM_TEMPLATE, context, status=status)
+
+
+def _attach(request: HttpRequest, practice: BestPractice, attachment: AttachmentForm) -> None:
+    """Store the file of a valid attachment form, if one was chosen."""
+    upload = attachment.cleaned_data["file"]
+    if upload:
+        attachments.add_attachment(
+            practice, upload, actor=request.user, title=attachment.cleaned_data["title"]
+        )
 
 
 def _take_step(request: HttpRequest, step, practice: BestPractice, comment: str = "") -> None:
@@ -90,11 +102,12 @@ def practice_create(request: HttpRequest) -> HttpResponse:
 
     form = NewPracticeForm(request.POST)
     impacts = ImpactFormSet(request.POST, prefix="impacts")
+    attachment = AttachmentForm(request.POST, request.FILES)
     action = request.POST.get("action", "draft")
     if action == "find_places":
-        return _render_form(request, form, impacts, show_errors=False)
-    if not (form.is_valid() and impacts.is_valid()):
-        return _render_form(request, form, impacts, status=400)
+        return _render_form(request, form, impacts, attachment=attachment, show_errors=False)
+    if not all([form.is_valid(), impacts.is_valid(), attachment.is_valid()]):
+        return _render_form(request, form, impacts, attachment=attachment, status=400)
 
     try:
         with transaction.atomic():
@@ -107,9 +120,10 @@ def practice_create(request: HttpRequest) -> HttpResponse:
             if created:
                 impacts.instance = practice
                 impacts.save()
+                _attach(request, practice, attachment)
     except services.SubmissionKeyTaken as error:
         form.add_error(None, str(error))
-        return _render_form(request, form, impacts, status=400)
+        return _render_form(request, form, impacts, attachment=attachment, status=400)
 
     if action == "submit" and practice.status == Status.DRAFT:
         _take_step(request, services.submit_practice, practice)
@@ -135,11 +149,16 @@ def practice_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
     form = EditPracticeForm(request.POST, instance=practice)
     impacts = ImpactFormSet(request.POST, instance=practice, prefix="impacts")
+    attachment = AttachmentForm(request.POST, request.FILES)
     action = request.POST.get("action", "draft")
     if action == "find_places":
-        return _render_form(request, form, impacts, practice=practice, show_errors=False)
-    if not (form.is_valid() and impacts.is_valid()):
-        return _render_form(request, form, impacts, practice=practice, status=400)
+        return _render_form(
+            request, form, impacts, attachment=attachment, practice=practice, show_errors=False
+        )
+    if not all([form.is_valid(), impacts.is_valid(), attachment.is_valid()]):
+        return _render_form(
+            request, form, impacts, attachment=attachment, practice=practice, status=400
+        )
 
     try:
         with transaction.atomic():
@@ -150,13 +169,16 @@ def practice_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
             impacts.save()
+            _attach(request, saved, attachment)
     except services.StaleVersion as error:
         # Keep every word typed; the next save starts from the newer version on purpose.
         data = request.POST.copy()
         data["version"] = str(error.current_version)
         form.data = data
         form.add_error(None, str(error))
-        return _render_form(request, form, impacts, practice=practice, status=409)
+        return _render_form(
+            request, form, impacts, attachment=attachment, practice=practice, status=409
+        )
     except PermissionDenied as error:
         return _refused(request, error)
 

@@ -1,21 +1,26 @@
 """Pages of best practices: the filtered list (and its CSV) and a case's detail.
 
-Only published cases exist here. Filtering is PracticeFilterSet's, the same the API uses.
+Only published cases exist here, except for attachments, which anyone who may read the
+case (its submitter and the curators too) may download. Filtering is PracticeFilterSet's,
+the same the API uses.
 """
 
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from cset.reference.models import Place
 from cset.reference.pages import csv_response, filter_data, paginate, query_without
 from cset.reference.text import language_name
 
+from .attachments import content_disposition
+from .choices import Status
 from .facets import facet_counts, related_practices
 from .filters import PracticeFilterSet, PracticeSort, sort_practices
-from .models import BestPractice, Impact
+from .models import Attachment, BestPractice, Impact
 
 CSV_HEADER = [
     "slug",
@@ -159,3 +164,27 @@ def practice_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ],
     }
     return render(request, "practices/bestpractice_detail.html", context)
+
+
+def attachment_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """An attachment of a case the user may read, always as a download; else a 404."""
+    readable = BestPractice.objects.visible_to(request.user)
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("practice"),
+        pk=pk,
+        practice__slug=slug,
+        practice__in=readable,
+    )
+    try:
+        stored = attachment.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404(_("The file of this attachment is missing.")) from missing
+
+    # The stored type is the one detected at upload; the browser must not guess another.
+    response = FileResponse(stored, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition(attachment)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if attachment.practice.status != Status.PUBLISHED:
+        patch_cache_control(response, private=True, no_store=True)
+    return response

@@ -15,6 +15,11 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "a-long-and-unusual-passphrase-17"
 TITLE = "Solardächer auf allen Schulen"
+# The smallest valid PNG: one transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 def sign_in(page, portal: str, email: str) -> None:
@@ -37,7 +42,7 @@ def a_curator(email: str):
     return user
 
 
-def test_a_case_goes_from_sign_up_to_publication(portal, browser, settings):
+def test_a_case_goes_from_sign_up_to_publication(portal, browser, settings, tmp_path):
     settings.SITE_URL = portal
     submitter = browser.new_context(locale="en-GB").new_page()
     curator = browser.new_context(locale="en-GB").new_page()
@@ -56,12 +61,15 @@ def test_a_case_goes_from_sign_up_to_publication(portal, browser, settings):
     # Write a case with an impact row and submit it.
     submitter.goto(portal + "/submit/new/")
     assert serious_accessibility_violations(submitter) == []
-    submitter.get_by_label("Title").fill(TITLE)
+    submitter.get_by_label(re.compile(r"^Title")).fill(TITLE)
     submitter.get_by_label("Summary").fill("Photovoltaik auf 40 Schuldächern.")
     submitter.locator("#id_impacts-0-metric").fill("Electricity generated")
     submitter.locator("#id_impacts-0-value").fill("1200")
     submitter.locator("#id_impacts-0-unit").select_option("MWh")
     submitter.locator("#id_impacts-0-basis").select_option("achieved")
+    picture = tmp_path / "schuldach.png"
+    picture.write_bytes(PNG)
+    submitter.get_by_label("Attach a document or picture").set_input_files(str(picture))
     screenshot(submitter, "submit-form")
     submitter.get_by_role("button", name="Save and submit").click()
     expect(submitter.get_by_text("Submitted").first).to_be_visible()
@@ -97,3 +105,4 @@ def test_a_case_goes_from_sign_up_to_publication(portal, browser, settings):
     visitor.get_by_role("link", name=TITLE).click()
     expect(visitor.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(visitor.get_by_text("310.000 Euro")).to_be_visible()
+    expect(visitor.get_by_role("link", name=re.compile("schuldach"))).to_be_visible()

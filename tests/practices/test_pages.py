@@ -441,7 +441,7 @@ def test_the_detail_shows_every_section_with_content(client, full_case):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<h1>Klima-Check von Ratsbeschlüssen</h1>" in html
-    assert "<p>Erste Zeile<br>Zweite Zeile &lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
+    assert "<p>Erste Zeile<br>\nZweite Zeile &lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
     for heading in (
         "Summary",
         "Context and problem",

@@ -23,15 +23,19 @@ SECRET_KEY = env("SECRET_KEY", default=_DEVELOPMENT_SECRET_KEY if DEBUG else "")
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
 )
+# Mailed links (verification, password reset) are built from SITE_URL, never from the
+# request's Host header; in production it must name the real address.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 if not DEBUG:
-    missing = [
-        name
-        for name, value in (("SECRET_KEY", SECRET_KEY), ("ALLOWED_HOSTS", ALLOWED_HOSTS))
-        if not value or value == _DEVELOPMENT_SECRET_KEY
-    ]
+    required = (
+        ("SECRET_KEY", SECRET_KEY),
+        ("ALLOWED_HOSTS", ALLOWED_HOSTS),
+        ("SITE_URL", SITE_URL),
+    )
+    missing = [name for name, value in required if not value or value == _DEVELOPMENT_SECRET_KEY]
     if missing:
         raise ImproperlyConfigured(
-            f"DEBUG is off, so {' and '.join(missing)} must be set in the environment "
+            f"DEBUG is off, so {', '.join(missing)} must be set in the environment "
             "(see .env.example)."
         )
 
@@ -197,9 +201,6 @@ CURATOR_EMAILS = env.list("CURATOR_EMAILS", default=[])
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Accounts (django-allauth): sign-in by e-mail, verified before the first sign-in.
-# Mailed links are built from SITE_URL, never from the request's Host header
-# (cset/accounts/adapter.py); set it to the public address in production.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", default="CSET Portal")
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:profile"

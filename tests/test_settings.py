@@ -19,27 +19,46 @@ def _start_django(**environment) -> subprocess.CompletedProcess:
     )
 
 
+SITE = "https://portal.example.org"
+
+
 def test_production_without_secret_key_stops_with_a_clear_message():
-    result = _start_django(DEBUG="false", SECRET_KEY=None, ALLOWED_HOSTS="portal.example.org")
+    result = _start_django(
+        DEBUG="false", SECRET_KEY=None, ALLOWED_HOSTS="portal.example.org", SITE_URL=SITE
+    )
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
 def test_production_without_hosts_stops_with_a_clear_message():
-    result = _start_django(DEBUG="false", SECRET_KEY="s" * 50, ALLOWED_HOSTS=None)
+    result = _start_django(DEBUG="false", SECRET_KEY="s" * 50, ALLOWED_HOSTS=None, SITE_URL=SITE)
 
     assert result.returncode != 0
     assert "ALLOWED_HOSTS must be set" in result.stderr
 
 
-def test_production_with_both_starts():
-    result = _start_django(DEBUG="false", SECRET_KEY="s" * 50, ALLOWED_HOSTS="portal.example.org")
+def test_production_without_its_public_address_stops_with_a_clear_message():
+    # Password-reset and verification links would otherwise point at 127.0.0.1.
+    result = _start_django(
+        DEBUG="false", SECRET_KEY="s" * 50, ALLOWED_HOSTS="portal.example.org", SITE_URL=None
+    )
+
+    assert result.returncode != 0
+    assert "SITE_URL must be set" in result.stderr
+
+
+def test_production_with_every_required_value_starts():
+    result = _start_django(
+        DEBUG="false", SECRET_KEY="s" * 50, ALLOWED_HOSTS="portal.example.org", SITE_URL=SITE
+    )
 
     assert result.returncode == 0, result.stderr
 
 
 def test_a_fresh_clone_starts_without_any_setting():
-    result = _start_django(DEBUG=None, SECRET_KEY=None, ALLOWED_HOSTS=None, DATABASE_URL=None)
+    result = _start_django(
+        DEBUG=None, SECRET_KEY=None, ALLOWED_HOSTS=None, DATABASE_URL=None, SITE_URL=None
+    )
 
     assert result.returncode == 0, result.stderr

@@ -34,3 +34,25 @@ class Assessment(models.TextChoices):
     PARTIAL = "partial", _("Partly implemented")
     NOT_IMPLEMENTED = "not_implemented", _("Not implemented")
     NONE = "none", _("No assessment")
+
+
+class CostKind(models.TextChoices):
+    INVESTMENT = "investment", _("Investment (one-off)")
+    OPERATING = "operating", _("Operating (per year)")
+
+
+class FinancingKind(models.TextChoices):
+    OWN_BUDGET = "own_budget", _("The place's own budget")
+    NATIONAL_GRANT = "national_grant", _("National or regional grant")
+    INTERNATIONAL_GRANT = "international_grant", _("International or EU grant")
+    LOAN = "loan", _("Loan")
+    PRIVATE = "private", _("Private investment or partnership")
+    CITIZENS = "citizens", _("Citizens or cooperative")
+    OTHER = "other", _("Other")
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a curator")
+    APPROVED = "approved", _("Added to the gazetteer")
+    MERGED = "merged", _("Matched to a known place")
+    DECLINED = "declined", _("Declined")

@@ -1,8 +1,12 @@
 """Best practices: the case, its impacts, progress updates, links and attachments; the
 audit record of its workflow."""
 
+from decimal import Decimal
+
+import pycountry
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +14,19 @@ from simple_history.models import HistoricalRecords
 
 from benchmarks.choices import Verification
 from benchmarks.models import Indicator
-from cset.reference.models import Organisation, Place, Source, Theme
+from cset.reference.models import Country, Organisation, Place, Source, Theme
 from cset.reference.text import clean_name, fold
 
-from .choices import Assessment, EnergyBasis, ImpactBasis, Implementation, Status
+from .choices import (
+    Assessment,
+    CostKind,
+    EnergyBasis,
+    FinancingKind,
+    ImpactBasis,
+    Implementation,
+    ProposalStatus,
+    Status,
+)
 
 DEFAULT_LICENCE = "CC-BY-4.0"
 
@@ -117,8 +130,9 @@ class BestPractice(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BestPracticeQuerySet.as_manager()
-    # Every save through the model is kept, with who made it and (for transitions) why.
-    history = HistoricalRecords()
+    # Every save through the model is kept, with who made it and (for transitions) why,
+    # and with the places, themes and organisations the case had at that moment.
+    history = HistoricalRecords(m2m_fields=[places, themes, organisations])
 
     class Meta:
         ordering = ["-published_at", "pk"]
@@ -262,6 +276,8 @@ class Impact(models.Model):
     )
     source = models.CharField(_("source"), max_length=500, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["practice", "pk"]
         verbose_name = _("impact")
@@ -311,6 +327,8 @@ class PracticeLink(models.Model):
     url = models.URLField(_("URL"), max_length=500)
     title = models.CharField(_("title"), max_length=300, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["practice", "pk"]
         verbose_name = _("link")
@@ -337,3 +355,188 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def validate_currency(code: str) -> None:
+    """An ISO 4217 code of a currency in use (EUR, GBP, KRW …)."""
+    if not (len(code) == 3 and pycountry.currencies.get(alpha_3=code.upper())):
+        raise ValidationError(
+            _("“%(code)s” is not an ISO 4217 currency code (such as EUR, USD or KRW)."),
+            params={"code": code},
+        )
+
+
+YEAR_VALIDATORS = [MinValueValidator(1900), MaxValueValidator(2100)]
+AMOUNT_VALIDATORS = [MinValueValidator(Decimal(0))]
+
+
+class Cost(models.Model):
+    """What a case cost: an amount in a currency, at the prices of one year."""
+
+    practice = models.ForeignKey(BestPractice, on_delete=models.CASCADE, related_name="cost_items")
+    kind = models.CharField(_("kind of cost"), max_length=12, choices=CostKind.choices)
+    item = models.CharField(_("what it paid for"), max_length=200, blank=True)
+    amount = models.DecimalField(
+        _("amount"), max_digits=16, decimal_places=2, validators=AMOUNT_VALIDATORS
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, validators=[validate_currency], help_text=_("e.g. EUR")
+    )
+    price_year = models.PositiveSmallIntegerField(
+        _("price year"),
+        validators=YEAR_VALIDATORS,
+        help_text=_("The year whose prices the amount is in."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["practice", "pk"]
+        verbose_name = _("cost")
+        verbose_name_plural = _("costs")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="cost_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(price_year__gte=1900, price_year__lte=2100),
+                name="cost_price_year_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.price_year})"
+
+    def save(self, *args, **kwargs):
+        self.currency = self.currency.upper()
+        super().save(*args, **kwargs)
+
+
+class Financing(models.Model):
+    """Where the money of a case came from; the amount is optional."""
+
+    practice = models.ForeignKey(BestPractice, on_delete=models.CASCADE, related_name="financing")
+    kind = models.CharField(_("kind of financing"), max_length=20, choices=FinancingKind.choices)
+    funder = models.CharField(_("funder or programme"), max_length=200, blank=True)
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=AMOUNT_VALIDATORS,
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, validators=[validate_currency]
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["practice", "pk"]
+        verbose_name = _("financing")
+        verbose_name_plural = _("financing")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="financing_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | ~Q(currency=""),
+                name="financing_amount_has_currency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.funder or self.get_kind_display()
+
+    def save(self, *args, **kwargs):
+        self.currency = self.currency.upper()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.amount is not None and not self.currency:
+            raise ValidationError({"currency": _("Say in which currency the amount is.")})
+
+
+class PlaceProposal(models.Model):
+    """A place a submitter did not find in the gazetteer, until a curator decides on it.
+
+    Approving adds a new place; merging says it is a place the gazetteer knows. Either
+    way the decided place joins the case the proposal came with.
+    """
+
+    practice = models.ForeignKey(
+        BestPractice, on_delete=models.CASCADE, related_name="place_proposals"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country")
+    )
+    latitude = models.FloatField(
+        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    place = models.ForeignKey(
+        Place,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided place"),
+        help_text=_("The place added on approval, or the known place it was merged into."),
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="place_proposals",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.TextField(_("curator's note"), blank=True)
+    created_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("place proposal")
+        verbose_name_plural = _("place proposals")
+        indexes = [
+            models.Index(fields=["status", "created_at", "id"], name="proposal_queue_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="proposal_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90)
+                & Q(longitude__gte=-180, longitude__lte=180),
+                name="proposal_coordinates_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = clean_name(self.name)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.name = clean_name(self.name)
+        if not self.name:
+            raise ValidationError({"name": _("Give the place's name.")})
+        if "\x00" in self.name:
+            raise ValidationError({"name": _("Null characters are not allowed.")})
+        if self.latitude == 0 and self.longitude == 0:
+            raise ValidationError(
+                {"latitude": _("0, 0 is in the ocean: give the place's own coordinates.")}
+            )

@@ -1,0 +1,216 @@
+"""Peer comparison against a small set computed by hand, in both directions, with ties
+and missing values. The same expectations hold on SQLite and PostgreSQL."""
+
+import pytest
+
+from benchmarks.choices import Direction, Verification
+from benchmarks.peers import PeerGroup, PeerGroupError, compare, spread, standings
+from cset.reference.choices import PlaceTier
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# Six local places; F has no value for the year (a notation), so five have values.
+VALUES = {"A": 10.0, "B": 20.0, "C": 20.0, "D": 40.0, "E": 50.0}
+
+
+@pytest.fixture
+def country():
+    return factories.CountryFactory(code="GB", name="United Kingdom")
+
+
+@pytest.fixture
+def places(country):
+    made = {
+        name: factories.PlaceFactory(name=name, country=country, tier=PlaceTier.LOCAL)
+        for name in "ABCDEF"
+    }
+    # A county over them: a different tier, never in their group.
+    made["county"] = factories.PlaceFactory(name="County", country=country, tier=PlaceTier.COUNTY)
+    return made
+
+
+def _measure(indicator, places, year=2020, **extra):
+    source = factories.SourceFactory(slug="peer-test")
+    for name, value in VALUES.items():
+        factories.MeasurementFactory(
+            place=places[name], indicator=indicator, year=year, source=source, value=value, **extra
+        )
+    factories.MeasurementFactory(
+        place=places["F"], indicator=indicator, year=year, source=source, missing=True
+    )
+    factories.MeasurementFactory(
+        place=places["county"], indicator=indicator, year=year, source=source, value=1.0
+    )
+
+
+def _by_name(comparison, places):
+    names = {place.pk: name for name, place in places.items()}
+    return {names[row.place_id]: (row.rank, row.percentile) for row in comparison.standings}
+
+
+def test_lower_is_better_ranks_and_percentiles(places):
+    indicator = factories.IndicatorFactory(direction=Direction.LOWER_IS_BETTER)
+    _measure(indicator, places)
+
+    comparison = compare(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL, country="GB"))
+
+    # Ordered best first: A 10, B = C 20, D 40, E 50. Percent rank = places worse / (n - 1).
+    assert _by_name(comparison, places) == {
+        "A": (1, 100.0),
+        "B": (2, 50.0),
+        "C": (2, 50.0),
+        "D": (4, 25.0),
+        "E": (5, 0.0),
+    }
+    assert comparison.ranked
+    assert comparison.spread.size == 5
+
+
+def test_higher_is_better_turns_the_order_round(places):
+    indicator = factories.IndicatorFactory(direction=Direction.HIGHER_IS_BETTER)
+    _measure(indicator, places)
+
+    comparison = compare(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL))
+
+    assert _by_name(comparison, places) == {
+        "E": (1, 100.0),
+        "D": (2, 75.0),
+        "B": (3, 25.0),
+        "C": (3, 25.0),
+        "A": (5, 0.0),
+    }
+
+
+def test_quartiles_by_linear_interpolation(places):
+    indicator = factories.IndicatorFactory()
+    _measure(indicator, places)
+
+    result = spread(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL))
+
+    # Sorted 10, 20, 20, 40, 50: positions (n - 1) × p = 1, 2, 3.
+    assert (result.minimum, result.lower_quartile, result.median) == (10.0, 20.0, 20.0)
+    assert (result.upper_quartile, result.maximum) == (40.0, 50.0)
+
+
+def test_quartiles_between_two_values(country):
+    indicator = factories.IndicatorFactory()
+    for value in (1.0, 2.0, 3.0, 4.0):
+        factories.MeasurementFactory(
+            indicator=indicator, place=factories.PlaceFactory(country=country), value=value
+        )
+
+    result = spread(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL))
+
+    # Positions 0.75, 1.5, 2.25 between the sorted values.
+    assert (result.lower_quartile, result.median, result.upper_quartile) == (1.75, 2.5, 3.25)
+
+
+def test_fewer_than_five_places_are_not_ranked(places):
+    indicator = factories.IndicatorFactory()
+    _measure(indicator, places)
+    places["E"].measurements.all().delete()
+
+    comparison = compare(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL))
+
+    assert not comparison.ranked
+    assert "Only 4 places" in comparison.refusal
+    assert {row.rank for row in comparison.standings} == {None}
+    assert comparison.spread.median == 20.0
+
+
+def test_tiers_never_mix(places):
+    indicator = factories.IndicatorFactory()
+    _measure(indicator, places)
+
+    local = compare(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL))
+    county = compare(indicator, 2020, PeerGroup(tier=PlaceTier.COUNTY))
+
+    assert places["county"].pk not in {row.place_id for row in local.standings}
+    assert [row.place_id for row in county.standings] == [places["county"].pk]
+    assert not county.ranked
+
+
+def test_a_place_counts_once_with_its_best_verified_value(places):
+    indicator = factories.IndicatorFactory()
+    _measure(indicator, places)
+    factories.MeasurementFactory(
+        place=places["A"],
+        indicator=indicator,
+        source=factories.SourceFactory(slug="official"),
+        value=45.0,
+        verification=Verification.THIRD_PARTY_VERIFIED,
+    )
+
+    comparison = compare(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL))
+
+    assert len(comparison.standings) == 5
+    row = next(row for row in comparison.standings if row.place_id == places["A"].pk)
+    assert (row.value, row.rank) == (45.0, 4)
+
+
+def test_verified_only_drops_self_reported_values(places):
+    indicator = factories.IndicatorFactory()
+    _measure(indicator, places)
+
+    comparison = compare(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL), verified_only=True)
+
+    assert comparison.standings == []
+    assert comparison.spread.size == 0
+    assert "No place" in comparison.refusal
+
+
+def test_context_indicators_are_not_ranked(places):
+    indicator = factories.IndicatorFactory(direction=Direction.CONTEXT)
+    _measure(indicator, places)
+
+    comparison = compare(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL))
+
+    assert not comparison.ranked
+    assert {row.percentile for row in comparison.standings} == {None}
+
+
+def test_population_band_is_judged_on_the_years_population(places):
+    indicator = factories.IndicatorFactory()
+    _measure(indicator, places)
+    population = factories.IndicatorFactory(code="population", direction=Direction.CONTEXT)
+    for place in places.values():
+        place.population = 5_000
+        place.save()
+    # In 2020 only A was a town of 20,000.
+    factories.MeasurementFactory(place=places["A"], indicator=population, value=20_000)
+
+    group = PeerGroup(tier=PlaceTier.LOCAL, band="15k-100k")
+
+    assert [row.place_id for row in compare(indicator, 2020, group).standings] == [places["A"].pk]
+    assert set(group.places(2021)) == set()
+
+
+def test_one_query_ranks_a_place_on_every_indicator(places, django_assert_num_queries):
+    indicators = [factories.IndicatorFactory() for _ in range(4)]
+    for indicator in indicators:
+        _measure(indicator, places)
+    group = PeerGroup(tier=PlaceTier.LOCAL)
+
+    with django_assert_num_queries(1):
+        rows = standings(
+            indicators,
+            {indicator.pk: 2020 for indicator in indicators},
+            group,
+            place_id=places["B"].pk,
+        )
+
+    assert [(row.rank, row.group_size) for row in rows] == [(2, 5)] * 4
+
+
+@pytest.mark.parametrize(
+    ("criteria", "message"),
+    [
+        ({"tier": "planet"}, "tier"),
+        ({"tier": "local", "band": "huge"}, "band"),
+        ({"tier": "local", "continent": "XX"}, "continent"),
+    ],
+)
+def test_unknown_criteria_are_refused(criteria, message):
+    with pytest.raises(PeerGroupError, match=message):
+        PeerGroup(**criteria)

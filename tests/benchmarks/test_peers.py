@@ -214,3 +214,17 @@ def test_one_query_ranks_a_place_on_every_indicator(places, django_assert_num_qu
 def test_unknown_criteria_are_refused(criteria, message):
     with pytest.raises(PeerGroupError, match=message):
         PeerGroup(**criteria)
+
+
+def test_quartile_positions_are_floored_on_every_database(country):
+    # With 7 values the lower quartile sits at position 1.5: a cast would round it to 2 on
+    # PostgreSQL and lose the neighbour below.
+    indicator = factories.IndicatorFactory()
+    for value in range(1, 8):
+        factories.MeasurementFactory(
+            indicator=indicator, place=factories.PlaceFactory(country=country), value=value
+        )
+
+    result = spread(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL))
+
+    assert (result.lower_quartile, result.median, result.upper_quartile) == (2.5, 4.0, 5.5)

@@ -104,6 +104,23 @@ class Measurement(models.Model):
     verification = models.CharField(_("verification"), max_length=24, choices=Verification.choices)
     quality_flags = models.JSONField(_("quality flags"), default=list, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # The inputs of a derived value (per capita, per 1,000 inhabitants): it goes with them.
+    numerator = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("numerator"),
+    )
+    denominator = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("denominator"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -134,3 +134,20 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     # Rounded like the factors, so that 513.665 thousand persons are 513665 persons,
     # not 513664.99999999994.
     return float(f"{number * conversion_factor(from_unit, to_unit):.{_FACTOR_DIGITS}g}")
+
+
+@lru_cache(maxsize=256)
+def ratio_factor(numerator_unit: str, denominator_unit: str, target_unit: str) -> float:
+    """The number ``numerator / denominator`` is multiplied by to read in ``target_unit``
+    (kt CO2 per person is 1,000 t CO2 per person)."""
+    ratio = registry().Quantity(1, _pint_unit(numerator_unit)) / registry().Quantity(
+        1, _pint_unit(denominator_unit)
+    )
+    target = _pint_unit(target_unit)
+    if ratio.dimensionality != target.dimensionality:
+        raise UnitError(
+            _("%(numerator)s per %(denominator)s cannot be expressed in %(target)s.")
+            % {"numerator": numerator_unit, "denominator": denominator_unit, "target": target_unit}
+        )
+    factor = ratio.to(target).magnitude
+    return float(f"{factor:.{_FACTOR_DIGITS}g}")

@@ -6,6 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from benchmarks.derived import DERIVED, refresh_derived
+from benchmarks.models import Indicator
 from cset.reference.loading import DATA_DIR, run_step
 from cset.site.loading_steps import INITIAL_LOAD
 
@@ -36,6 +38,9 @@ class Command(BaseCommand):
         for step in INITIAL_LOAD:
             self.stdout.write(f"{step.name} …")
             reports += run_step(step, data_dir=data_dir, force=force)
+        if self._inputs_changed(reports, force):
+            self.stdout.write("Derived indicators …")
+            reports.append(refresh_derived())
 
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Report per file"))
@@ -57,3 +62,11 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(self.style.SUCCESS(f"Initial data loaded in {elapsed:.1f} s."))
+
+    @staticmethod
+    def _inputs_changed(reports, force: bool) -> bool:
+        """Whether derived values need computing: their inputs changed, or they never were."""
+        if force or not all(report.wrote_nothing for report in reports):
+            return True
+        codes = [spec.indicator.code for spec in DERIVED]
+        return Indicator.objects.filter(code__in=codes).count() < len(codes)

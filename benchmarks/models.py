@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cset.reference.choices import PlaceTier
 from cset.reference.models import Place, Source, Theme
 from cset.reference.text import clean_name, fold
 
@@ -184,3 +185,23 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.place_id} by {self.year}"
+
+
+class SavedPeerGroup(models.Model):
+    """A curated list of peers (the eco-energy towns of one programme, say), of one tier."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    tier = models.CharField(_("tier"), max_length=10, choices=PlaceTier.choices)
+    places = models.ManyToManyField(Place, related_name="saved_peer_groups", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("saved peer group")
+        verbose_name_plural = _("saved peer groups")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,144 @@
+"""The choice of a comparison — year, peer group, highlighted place — shared by the
+indicator page, the place scorecard and /api/v1/benchmarks/."""
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from cset.reference.choices import Continent, PlaceTier
+from cset.reference.models import Network, Place
+
+from .models import SavedPeerGroup
+from .peers import POPULATION_BANDS, PeerGroup
+
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+class ComparisonForm(forms.Form):
+    """Read from the query string; every field optional. Invalid values are form errors
+    (a 400 with the field's message), never a silent fallback."""
+
+    place = forms.SlugField(
+        label=_("Place"),
+        required=False,
+        allow_unicode=True,
+        max_length=220,
+        help_text=_("Slug of the place to highlight; its tier and country are the default peers."),
+    )
+    year = forms.IntegerField(
+        label=_("Year"),
+        required=False,
+        min_value=FIRST_YEAR,
+        max_value=LAST_YEAR,
+        help_text=_("Empty: the latest year with values."),
+    )
+    tier = forms.ChoiceField(
+        label=_("Tier of government"),
+        required=False,
+        choices=[("", _("The place's tier"))] + PlaceTier.choices,
+    )
+    country = forms.CharField(
+        label=_("Country"),
+        required=False,
+        max_length=2,
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", _("Give an ISO 3166-1 code such as GB."))],
+        help_text=_("ISO 3166-1 alpha-2 code; empty with a place: the place's country."),
+    )
+    subdivision = forms.CharField(
+        label=_("Subdivision"),
+        required=False,
+        max_length=10,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$", _("Give an ISO 3166-2 code such as DE-BY.")
+            )
+        ],
+        help_text=_("ISO 3166-2 code of a first-level subdivision, such as DE-BY."),
+    )
+    region = forms.CharField(
+        label=_("Statistical region"),
+        required=False,
+        max_length=100,
+        help_text=_("Such as North West (UK regions)."),
+    )
+    continent = forms.ChoiceField(
+        label=_("Continent"), required=False, choices=[("", _("Any"))] + Continent.choices
+    )
+    population = forms.ChoiceField(
+        label=_("Population"),
+        required=False,
+        choices=[("", _("Any"))] + [(key, label) for key, label, _low, _high in POPULATION_BANDS],
+        help_text=_("Judged on the population of the year compared."),
+    )
+    network = forms.SlugField(
+        label=_("Network"), required=False, max_length=80, help_text=_("Network slug.")
+    )
+    peer_group = forms.SlugField(
+        label=_("Saved peer group"),
+        required=False,
+        max_length=80,
+        help_text=_("Slug of a peer group curated by the secretariat."),
+    )
+    all_countries = forms.BooleanField(
+        label=_("Compare across countries"),
+        required=False,
+        help_text=_("With a place: do not narrow the peers to its country."),
+    )
+    verified = forms.BooleanField(
+        label=_("Verified values only"),
+        required=False,
+        help_text=_("Leave out self-reported values."),
+    )
+
+    def clean_place(self) -> Place | None:
+        slug = self.cleaned_data["place"]
+        if not slug:
+            return None
+        place = Place.objects.filter(slug=slug).select_related("country").first()
+        if place is None:
+            raise forms.ValidationError(_("There is no place with this slug."))
+        return place
+
+    def clean_network(self) -> str:
+        slug = self.cleaned_data["network"]
+        if slug and not Network.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("There is no network with this slug."))
+        return slug
+
+    def clean_peer_group(self) -> SavedPeerGroup | None:
+        slug = self.cleaned_data["peer_group"]
+        if not slug:
+            return None
+        saved = SavedPeerGroup.objects.filter(slug=slug).first()
+        if saved is None:
+            raise forms.ValidationError(_("There is no saved peer group with this slug."))
+        return saved
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        place, saved = cleaned.get("place"), cleaned.get("peer_group")
+        if not (cleaned.get("tier") or place or saved):
+            self.add_error("tier", _("Choose a tier of government, a place or a saved group."))
+        return cleaned
+
+    def group(self) -> PeerGroup:
+        """The group the valid form describes."""
+        data = self.cleaned_data
+        place, saved = data["place"], data["peer_group"]
+        tier = data["tier"] or (saved.tier if saved else place.tier)
+        country = data["country"]
+        if not country and place and not data["all_countries"] and not saved:
+            country = place.country_id
+        return PeerGroup(
+            tier=tier,
+            country=country.upper(),
+            subdivision=data["subdivision"].upper(),
+            region=data["region"],
+            continent=data["continent"],
+            band=data["population"],
+            network=data["network"],
+            place_ids=tuple(saved.places.values_list("pk", flat=True)) if saved else None,
+            name=saved.name if saved else "",
+        )

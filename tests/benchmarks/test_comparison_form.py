@@ -1,0 +1,66 @@
+"""The comparison form: query-string choices become a peer group, or clear errors."""
+
+import pytest
+
+from benchmarks.forms import ComparisonForm
+from benchmarks.models import SavedPeerGroup
+from cset.reference.choices import PlaceTier
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manchester():
+    return factories.PlaceFactory(
+        slug="manchester", country=factories.CountryFactory(code="GB"), tier=PlaceTier.LOCAL
+    )
+
+
+def test_a_place_alone_means_its_tier_in_its_country(manchester):
+    form = ComparisonForm({"place": "manchester"})
+
+    assert form.is_valid(), form.errors
+    group = form.group()
+    assert (group.tier, group.country, group.band) == ("local", "GB", "")
+
+
+def test_narrowing_by_band_and_across_countries(manchester):
+    form = ComparisonForm({"place": "manchester", "population": "100k-1m", "all_countries": "on"})
+
+    assert form.is_valid(), form.errors
+    assert (form.group().country, form.group().band) == ("", "100k-1m")
+
+
+def test_a_saved_group_lists_its_places(manchester):
+    saved = SavedPeerGroup.objects.create(slug="towns", name="Eco towns", tier=PlaceTier.LOCAL)
+    saved.places.add(manchester)
+
+    form = ComparisonForm({"peer_group": "towns"})
+
+    assert form.is_valid(), form.errors
+    assert form.group().place_ids == (manchester.pk,)
+    assert list(form.group().places(2020)) == [manchester]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({}, "tier"),
+        ({"place": "atlantis"}, "place"),
+        ({"tier": "local", "year": "1800"}, "year"),
+        ({"tier": "local", "year": "twenty"}, "year"),
+        ({"tier": "planet"}, "tier"),
+        ({"tier": "local", "country": "G\x00"}, "country"),
+        ({"tier": "local", "subdivision": "Bavaria"}, "subdivision"),
+        ({"tier": "local", "population": "huge"}, "population"),
+        ({"tier": "local", "network": "nope"}, "network"),
+        ({"tier": "local", "peer_group": "nope"}, "peer_group"),
+        ({"tier": "local", "region": "x" * 10_000}, "region"),
+    ],
+)
+def test_bad_choices_are_field_errors(manchester, data, field):
+    form = ComparisonForm(data)
+
+    assert not form.is_valid()
+    assert field in form.errors

@@ -1,6 +1,7 @@
 """Best practices: the case, its impacts, progress updates, links and attachments; the
 audit record of its workflow."""
 
+import math
 from decimal import Decimal
 
 import pycountry
@@ -14,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from benchmarks.choices import Verification
 from benchmarks.models import Indicator
+from benchmarks.units import UNIT_EXPRESSIONS, UnitError, conversion_factor
 from cset.reference.models import Country, Organisation, Place, Source, Theme
 from cset.reference.text import clean_name, fold
 
@@ -285,6 +287,47 @@ class Impact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric}: {self.value} {self.unit}"
+
+    def clean(self) -> None:
+        """The rules every form and API write of an impact meets: a metric that is more
+        than blanks, a finite value, a unit of our vocabulary, and, when the impact names
+        the indicator it moves, a unit that converts into the indicator's."""
+        errors = {}
+        for name in ("metric", "unit", "period", "baseline", "source"):
+            if "\x00" in (getattr(self, name) or ""):
+                errors[name] = _("Null characters are not allowed.")
+        # An empty metric is the field's "blank" error; one of blanks only is this rule's.
+        given = self.metric
+        self.metric = clean_name(self.metric)
+        if given and not self.metric and "metric" not in errors:
+            errors["metric"] = _("Say what the impact measures.")
+        # A value the field could not read is the field's error already, not this rule's.
+        if isinstance(self.value, float | int) and not math.isfinite(self.value):
+            errors["value"] = _("Give a finite number.")
+        unit_error = self._unit_error()
+        if unit_error and "unit" not in errors:
+            errors["unit"] = unit_error
+        if errors:
+            raise ValidationError(errors)
+
+    def _unit_error(self) -> str | None:
+        # An empty unit is the field's "required" error; a form leaves it empty when its
+        # own choice field refused the value, and one message is enough.
+        if not self.unit:
+            return None
+        if self.unit not in UNIT_EXPRESSIONS:
+            return _("“%(unit)s” is not a unit the portal knows; choose one from the list.") % {
+                "unit": self.unit
+            }
+        if self.indicator is None:
+            return None
+        try:
+            conversion_factor(self.unit, self.indicator.unit)
+        except UnitError:
+            return _(
+                "%(unit)s cannot be expressed in %(canonical)s; choose a unit of the same kind."
+            ) % {"unit": self.unit, "canonical": self.indicator.unit}
+        return None
 
 
 class ProgressUpdate(models.Model):

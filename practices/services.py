@@ -11,7 +11,9 @@ version, and mails the people concerned once the transaction has committed.
 import logging
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -22,7 +24,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permissi
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -322,6 +324,9 @@ SERVICES = {
 
 # Creating and editing --------------------------------------------------------------------
 
+# Rows per statement when a bulk write records the links of many cases.
+SNAPSHOT_BATCH_SIZE = 1000
+
 
 def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Iterable]]:
     unknown = set(data) - EDITABLE_FIELDS - set(RELATED_FIELDS)
@@ -332,15 +337,91 @@ def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Iterable]]:
     return fields, related
 
 
+# Slugs that name pages beside the cases' own (/review/places/).
+RESERVED_SLUGS = frozenset({"places", "new"})
+
+
 def _free_slug(title: str) -> str:
     base = unicode_slug(title)[:180].strip("-") or "case"
     taken = set(BestPractice.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    taken |= RESERVED_SLUGS
     if base not in taken:
         return base
     number = 2
     while f"{base}-{number}" in taken:
         number += 1
     return f"{base}-{number}"
+
+
+@contextmanager
+def _unrecorded(practice: BestPractice) -> Iterator[BestPractice]:
+    """Save and link ``practice`` without simple-history writing a record for each step."""
+    practice.skip_history_when_saving = True
+    try:
+        yield practice
+    finally:
+        del practice.skip_history_when_saving
+
+
+def _set_related(practice: BestPractice, related: dict[str, Iterable]) -> None:
+    for name, values in related.items():
+        getattr(practice, name).set(values)
+
+
+def _target_attname(name: str) -> str:
+    """The column of a link table naming the place, theme or organisation: "place_id"."""
+    field = BestPractice._meta.get_field(name)
+    return field.remote_field.through._meta.get_field(field.m2m_reverse_field_name()).attname
+
+
+def _links_of(practice_ids: Iterable[int]) -> list[tuple[str, int, int, int]]:
+    """Every place, theme and organisation link of the cases: (field, link id, case, target).
+
+    One query for the three link tables, so that recording many cases stays cheap.
+    """
+    ids = list(practice_ids)
+    queries = [
+        getattr(BestPractice, name)
+        .through.objects.filter(bestpractice_id__in=ids)
+        .annotate(field=Value(name, output_field=CharField()))
+        .values_list("field", "id", "bestpractice_id", _target_attname(name))
+        for name in RELATED_FIELDS
+    ]
+    return list(queries[0].union(*queries[1:], all=True))
+
+
+def record_versions(
+    practices: Sequence[BestPractice], *, created: bool, reason: str = "", user=None
+) -> None:
+    """Write one history record of each case as it stands now, with its links.
+
+    For writes that save a case before its places, themes and organisations are set
+    (a new case has no row to link until it is saved) and for bulk writes that bypass
+    ``save()`` (the loaders): the record ``save()`` writes would miss the links. Each
+    case's own ``_history_user`` and ``_change_reason``, where set, win over ``user``
+    and ``reason``.
+    """
+    if not practices:
+        return
+    records = BestPractice.history.bulk_history_create(
+        practices, update=not created, default_user=user, default_change_reason=reason
+    )
+    record_of = {record.id: record for record in records}
+
+    history_model = BestPractice.history.model
+    snapshots = defaultdict(list)
+    for name, link_id, practice_id, target_id in _links_of(record_of):
+        snapshot_model = getattr(history_model, name).model
+        snapshots[snapshot_model].append(
+            snapshot_model(
+                history=record_of[practice_id],
+                id=link_id,
+                bestpractice_id=practice_id,
+                **{_target_attname(name): target_id},
+            )
+        )
+    for snapshot_model, rows in snapshots.items():
+        snapshot_model.objects.bulk_create(rows, batch_size=SNAPSHOT_BATCH_SIZE)
 
 
 def _by_submission_key(key: uuid.UUID, user) -> BestPractice | None:
@@ -375,9 +456,11 @@ def create_practice(
             with transaction.atomic():
                 practice._history_user = user
                 practice._change_reason = "create"
-                practice.save()
-                for name, values in related.items():
-                    getattr(practice, name).set(values)
+                # A new case has no row to link until it is saved: record it once linked.
+                with _unrecorded(practice):
+                    practice.save()
+                    _set_related(practice, related)
+                record_versions([practice], created=True)
         except IntegrityError:
             practice.pk = None
             if submission_key is not None:
@@ -414,9 +497,10 @@ def save_practice(
         locked.version += 1
         locked._history_user = user
         locked._change_reason = "edit"
+        # Links first and unrecorded, so that the one record the save writes holds them.
+        with _unrecorded(locked):
+            _set_related(locked, related)
         locked.save()
-        for name, values in related.items():
-            getattr(locked, name).set(values)
 
     logger.info("practice %s saved as version %s", locked.pk, locked.version)
     return locked

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import submit_views
+from . import proposal_views, submit_views
 
 app_name = "submit"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("new/", submit_views.practice_create, name="new"),
     path("<uslug:slug>/", submit_views.practice_preview, name="preview"),
     path("<uslug:slug>/edit/", submit_views.practice_edit, name="edit"),
+    path("<uslug:slug>/places/propose/", proposal_views.propose_place, name="propose-place"),
 ]

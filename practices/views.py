@@ -142,6 +142,8 @@ def practice_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "themes",
             "organisations",
             Prefetch("impacts", queryset=impacts),
+            "cost_items",
+            "financing",
             "progress_updates",
             "links",
             "attachments",

@@ -2,14 +2,20 @@
 
 The public sees published cases only; a case's submitter and the curators also see
 its ``workflow``: state, version and the steps they may take. Writes are checked
-here for types and shape; the model's rules run in the services they are handed to.
+here for types and shape; the models' rules run in the services they are handed to
+(practices.services for the case, practices.rows for its impacts, costs, financing
+and links).
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from benchmarks.api.serializers import IndicatorBriefSerializer
+from benchmarks.models import Indicator
+from benchmarks.units import UNIT_EXPRESSIONS
 from cset.reference.api.serializers import (
     OrganisationBriefSerializer,
     PlaceBriefSerializer,
@@ -25,11 +31,14 @@ from ..models import (
     SECTION_MAX_LENGTH,
     Attachment,
     BestPractice,
+    Cost,
+    Financing,
     Impact,
     PracticeLink,
     ProgressUpdate,
     is_curator,
 )
+from ..rows import MAX_ROWS, validate_web_address
 from ..services import STEPS, allowed_transitions
 
 
@@ -61,6 +70,60 @@ class ImpactSerializer(serializers.ModelSerializer):
         ]
 
 
+class ImpactWriteSerializer(serializers.ModelSerializer):
+    indicator = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Indicator.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "The code of the indicator the impact moves; the unit must then convert into "
+            "the indicator's unit."
+        ),
+    )
+    unit = serializers.ChoiceField(choices=list(UNIT_EXPRESSIONS))
+
+    class Meta:
+        model = Impact
+        fields = [
+            "metric",
+            "indicator",
+            "value",
+            "unit",
+            "period",
+            "baseline",
+            "basis",
+            "energy_basis",
+            "verification",
+            "source",
+        ]
+
+
+class CostSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Cost
+        fields = ["kind", "item", "amount", "currency", "price_year"]
+
+
+class FinancingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Financing
+        fields = ["kind", "funder", "amount", "currency"]
+
+
+class WebAddressField(serializers.URLField):
+    """An http or https address; ``javascript:`` and the like are refused in words of
+    their own rather than as "Enter a valid URL."."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            validate_web_address(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+        return value
+
+
 class ProgressUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProgressUpdate
@@ -68,6 +131,8 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
 
 
 class PracticeLinkSerializer(serializers.ModelSerializer):
+    url = WebAddressField(max_length=500)
+
     class Meta:
         model = PracticeLink
         fields = ["url", "title"]
@@ -141,6 +206,8 @@ class PracticeSerializer(serializers.ModelSerializer):
 
 class PracticeDetailSerializer(PracticeSerializer):
     impacts = ImpactSerializer(many=True, read_only=True)
+    cost_items = CostSerializer(many=True, read_only=True)
+    financing = FinancingSerializer(many=True, read_only=True)
     progress_updates = ProgressUpdateSerializer(many=True, read_only=True)
     links = PracticeLinkSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
@@ -159,6 +226,8 @@ class PracticeDetailSerializer(PracticeSerializer):
             "lessons",
             "replication",
             "impacts",
+            "cost_items",
+            "financing",
             "progress_updates",
             "links",
             "attachments",
@@ -179,6 +248,17 @@ class PracticeDetailSerializer(PracticeSerializer):
 _SECTION_LIMITS = {name: {"max_length": SECTION_MAX_LENGTH} for name in SECTION_FIELDS}
 
 
+def _rows_help(rows: str):
+    return format_lazy(
+        _(
+            "Optional. When given, this list replaces all the case's {rows}: leave it out "
+            "to keep them, send [] to remove them all. At most {limit}."
+        ),
+        rows=rows,
+        limit=MAX_ROWS,
+    )
+
+
 class PracticeWriteSerializer(serializers.ModelSerializer):
     places = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Place.objects.all(), required=False, help_text=_("Place ids.")
@@ -191,6 +271,21 @@ class PracticeWriteSerializer(serializers.ModelSerializer):
         queryset=Organisation.objects.all(),
         required=False,
         help_text=_("Organisation ids."),
+    )
+    impacts = ImpactWriteSerializer(
+        many=True, required=False, max_length=MAX_ROWS, help_text=_rows_help(_("impacts"))
+    )
+    cost_items = CostSerializer(
+        many=True, required=False, max_length=MAX_ROWS, help_text=_rows_help(_("costs"))
+    )
+    financing = FinancingSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_ROWS,
+        help_text=_rows_help(_("sources of financing")),
+    )
+    links = PracticeLinkSerializer(
+        many=True, required=False, max_length=MAX_ROWS, help_text=_rows_help(_("links"))
     )
 
     class Meta:
@@ -215,6 +310,10 @@ class PracticeWriteSerializer(serializers.ModelSerializer):
             "contact_email",
             "contact_is_public",
             "licence",
+            "impacts",
+            "cost_items",
+            "financing",
+            "links",
         ]
         extra_kwargs = _SECTION_LIMITS
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -21,7 +22,7 @@ from rest_framework.response import Response
 
 from cset.reference.api.views import UNICODE_SLUG, DetailSerializerMixin
 
-from .. import services
+from .. import rows, services
 from ..filters import PracticeFilterSet
 from ..models import BestPractice, Impact
 from .serializers import (
@@ -44,6 +45,9 @@ def _service_errors() -> Iterator[None]:
     """Turn the services' refusals into API answers that carry their messages."""
     try:
         yield
+    except rows.RowErrors as error:
+        # Field paths as the serializers give them: {"impacts": {"1": {"unit": ["…"]}}}.
+        raise serializers.ValidationError(error.errors) from error
     except DjangoPermissionDenied as error:
         raise exceptions.PermissionDenied(str(error) or None) from error
     except services.StaleVersion as error:
@@ -56,6 +60,11 @@ def _service_errors() -> Iterator[None]:
     except DjangoValidationError as error:
         detail = error.message_dict if hasattr(error, "error_dict") else error.messages
         raise serializers.ValidationError(detail) from error
+
+
+def _rows_of(data: dict) -> dict[str, list]:
+    """Take the lists of rows out of a write's data: the case's services take the rest."""
+    return {kind: data.pop(kind) for kind in rows.KINDS if kind in data}
 
 
 _REFUSALS = {
@@ -124,6 +133,8 @@ class PracticeViewSet(
             "themes",
             "organisations",
             Prefetch("impacts", queryset=impacts),
+            "cost_items",
+            "financing",
             "progress_updates",
             "links",
             "attachments",
@@ -147,7 +158,12 @@ class PracticeViewSet(
         summary="Write a new case",
         description=(
             "Creates a draft owned by the caller (submitters and curators). With a "
-            "`submission_key` already used by the caller, answers 200 with that case."
+            "`submission_key` already used by the caller, answers 200 with that case "
+            "(and stores none of the rows sent). `impacts`, `cost_items`, `financing` and "
+            "`links` are optional lists of rows; an invalid row answers 400 with its "
+            "errors under its position in the list, counted from 0, e.g. "
+            '`{"impacts": {"1": {"unit": ["…"]}}}`, '
+            "and nothing is stored."
         ),
         request=PracticeCreateSerializer,
         responses={
@@ -164,10 +180,14 @@ class PracticeViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         key = data.pop("submission_key", None)
-        with _service_errors():
+        nested = _rows_of(data)
+        with _service_errors(), transaction.atomic():
             practice, created = services.create_practice(
                 data, actor=request.user, submission_key=key
             )
+            # A repeated request found the case of the first: its rows are stored already.
+            if created and nested:
+                rows.replace_rows(practice, nested, actor=request.user)
         return self.detail_response(
             practice.pk, status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -177,7 +197,9 @@ class PracticeViewSet(
         description=(
             "A submitter changes their own case while it is a draft or changes are "
             "requested; curators in any state. `version` is the one you read: when the "
-            "case was saved since, nothing is saved and the answer is 409."
+            "case was saved since, nothing is saved and the answer is 409. A list of "
+            "`impacts`, `cost_items`, `financing` or `links` replaces all the case's rows "
+            "of that kind; a kind left out keeps its rows."
         ),
         request=PracticeUpdateSerializer,
         responses={200: PracticeDetailSerializer, 400: OpenApiResponse(), **_REFUSALS},
@@ -190,8 +212,13 @@ class PracticeViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         version = data.pop("version")
-        with _service_errors():
-            services.save_practice(practice, data, actor=request.user, expected_version=version)
+        nested = _rows_of(data)
+        with _service_errors(), transaction.atomic():
+            saved = services.save_practice(
+                practice, data, actor=request.user, expected_version=version
+            )
+            if nested:
+                rows.replace_rows(saved, nested, actor=request.user)
         return self.detail_response(practice.pk)
 
     @extend_schema(

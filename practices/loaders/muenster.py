@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cset.reference.choices import IdentifierScheme
 from cset.reference.gazetteer import SlugAllocator
@@ -49,6 +48,7 @@ from cset.reference.text import clean_name, clean_text, fold
 
 from ..choices import Assessment, Implementation, Status
 from ..models import BestPractice, ProgressUpdate
+from ..services import record_versions
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def load_muenster_measures(data_dir: Path, sources: dict[str, Source]) -> list[L
         return [report, themes_report]
 
     outcome = Outcome()
-    practice_ids = write_cases(measures, source, outcome, report)
+    new, practice_ids = write_cases(measures, source, outcome, report)
     changed = sync_links(
         BestPractice.places.through,
         "bestpractice_id",
@@ -197,6 +197,7 @@ def load_muenster_measures(data_dir: Path, sources: dict[str, Source]) -> list[L
     )
     outcome.updated |= changed
     outcome.count(report)
+    record_import(new, outcome.updated - outcome.created)
     write_progress_updates(measures, practice_ids, source, report)
     return [report, themes_report]
 
@@ -317,8 +318,9 @@ def case_values(measure: MeasureRecord, source: Source) -> dict:
 
 def write_cases(
     measures: list[MeasureRecord], source: Source, outcome: Outcome, report: LoadReport
-) -> dict[str, int]:
-    """Create the new cases and update the changed ones; return every case id by measure id."""
+) -> tuple[list[BestPractice], dict[str, int]]:
+    """Create the new cases and update the changed ones; return the new cases and every
+    case id by measure id."""
     existing = {
         practice.source_key: practice
         for practice in BestPractice.objects.filter(source=source).only(
@@ -352,17 +354,11 @@ def write_cases(
             changed_names.update(names)
             outcome.updated.add(practice.pk)
 
-    # With history, so that every version of a case is kept, imported ones too.
-    bulk_create_with_history(
-        new, BestPractice, batch_size=BULK_BATCH_SIZE, default_change_reason="import"
-    )
+    # Without history here: record_versions writes it once the cases' links are set too.
+    BestPractice.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE)
     if changed:
-        bulk_update_with_history(
-            changed,
-            BestPractice,
-            [*sorted(changed_names), "updated_at"],
-            batch_size=BULK_BATCH_SIZE,
-            default_change_reason="import",
+        BestPractice.objects.bulk_update(
+            changed, [*sorted(changed_names), "updated_at"], batch_size=BULK_BATCH_SIZE
         )
     ids = dict(
         BestPractice.objects.filter(
@@ -377,7 +373,15 @@ def write_cases(
         report.flag(key, "a case loaded earlier is no longer in the file; left as it is")
     if new:
         logger.info("Münster measures: %s cases created", len(new))
-    return ids
+    return new, ids
+
+
+def record_import(new: list[BestPractice], changed_ids: set[int]) -> None:
+    """Keep a version of every case the load created or changed (fields or links), in bulk."""
+    record_versions(new, created=True, reason="import")
+    if changed_ids:
+        changed = list(BestPractice.objects.filter(pk__in=changed_ids))
+        record_versions(changed, created=False, reason="import")
 
 
 def flag_disagreement(measure: MeasureRecord, report: LoadReport) -> None:

@@ -268,7 +268,8 @@ def test_a_user_who_may_not_edit_cannot_attach(draft):
     client.force_login(stranger)
 
     response = edit(client, draft, **{"attachment-file": upload("plan.pdf", PDF)})
-    assert response.status_code == 403
+    # Someone else's draft does not exist for them.
+    assert response.status_code == 404
     with pytest.raises(PermissionDenied):
         attachments.add_attachment(draft, upload("plan.pdf", PDF), actor=stranger)
     assert not Attachment.objects.exists()

@@ -498,7 +498,8 @@ def test_the_detail_shows_places_themes_period_source_and_licence(client, full_c
     assert "2013–2018" in html
     assert "<dd>Completed</dd>" in html
     assert "<dd>German</dd>" in html
-    assert '<a href="https://example.org/klima" rel="external">Klimaschutz</a>' in html
+    link = '<a href="https://example.org/klima" rel="external nofollow noopener noreferrer">'
+    assert f"{link}Klimaschutz</a>" in html
     assert "Bericht</a>" in html
     assert "2.4\xa0MB" in html
     assert MUENSTER_ATTRIBUTION in html
@@ -586,7 +587,7 @@ def _cases(n: int) -> None:
 # to check the selected theme exists.
 LIST_QUERIES = 10
 LIST_QUERIES_WITH_THEME = 11
-DETAIL_QUERIES = 9  # the case, seven prefetched relations, the related cases
+DETAIL_QUERIES = 11  # the case, nine prefetched relations, the related cases
 CSV_QUERIES = 4  # the cases with their source, three prefetched relations
 
 

@@ -201,12 +201,15 @@ def test_places_are_found_by_a_get_query_too(client_of):
     assert "Güssing" in response.content.decode()
 
 
-def test_a_submitter_cannot_edit_another_submitters_case(client_of):
-    practice = factories.PracticeFactory(submitted_by=submitter("other"))
+@pytest.mark.parametrize(("state", "answer"), [(Status.PUBLISHED, 403), (Status.DRAFT, 404)])
+def test_a_submitter_cannot_edit_another_submitters_case(client_of, state, answer):
+    # An unpublished case of someone else does not exist for this user; a published one
+    # is refused with the reason.
+    practice = factories.PracticeFactory(submitted_by=submitter("other"), status=state)
     url = reverse("submit:edit", args=[practice.slug])
-    assert client_of.get(url).status_code == 403
+    assert client_of.get(url).status_code == answer
     response = client_of.post(url, edit_data(practice, title="Taken over"))
-    assert response.status_code == 403
+    assert response.status_code == answer
     practice.refresh_from_db()
     assert practice.title != "Taken over"
 

@@ -596,3 +596,10 @@ def test_admin_form_refuses_a_save_from_a_stale_page(cast):
     )
     assert fresh.is_valid()
     assert fresh.save().version == 3
+
+
+@pytest.mark.parametrize("title", ["Places", "New"])
+def test_a_case_never_takes_the_slug_of_a_page_beside_it(title):
+    practice, _created = services.create_practice({"title": title}, actor=submitter("writer"))
+
+    assert practice.slug == f"{title.lower()}-2"

@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# A database of its own for the benchmark, dropped and made again on each run.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cset_bench
+BENCH_ARGS ?=
 
-.PHONY: run test setup migrate load serve lint check schema clean
+.PHONY: run test setup migrate load serve lint check schema bench-benchmarks clean
 
 run: migrate load serve  ## set up, load the real data, serve at http://127.0.0.1:8000/
 
@@ -50,6 +53,10 @@ check: $(VENV)/.installed-dev  ## what CI checks besides the tests
 schema: $(VENV)/.installed  ## regenerate the committed OpenAPI description
 	mkdir -p var
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+
+bench-benchmarks: $(VENV)/.installed  ## time comparisons, scorecards, indicator pages on 25,000 places
+	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) \
+		$(BIN)/python manage.py bench_benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

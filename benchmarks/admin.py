@@ -1,6 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
-from .models import Indicator, IndicatorMapping, Measurement, Target
+from cset.reference.choices import PlaceTier
+
+from .models import Indicator, IndicatorMapping, Measurement, SavedPeerGroup, Target
 
 
 class IndicatorMappingInline(admin.TabularInline):
@@ -33,3 +38,52 @@ class TargetAdmin(admin.ModelAdmin):
     search_fields = ["place__name", "indicator__code"]
     raw_id_fields = ["place", "indicator"]
     list_select_related = ["indicator", "place"]
+
+
+class SavedPeerGroupForm(forms.ModelForm):
+    class Meta:
+        model = SavedPeerGroup
+        fields = ["name", "slug", "tier", "description", "places"]
+
+    def clean(self):
+        """Refuse places of another tier: peers are ranked within one tier only."""
+        cleaned = super().clean()
+        tier, places = cleaned.get("tier"), cleaned.get("places")
+        if not tier or places is None:
+            return cleaned
+        strangers = [place for place in places if place.tier != tier]
+        if strangers:
+            names = ", ".join(
+                f"{place.name} ({PlaceTier(place.tier).label})" for place in strangers[:10]
+            )
+            self.add_error(
+                "places",
+                _("These places are not of the group's tier (%(tier)s): %(names)s.")
+                % {"tier": PlaceTier(tier).label, "names": names},
+            )
+        return cleaned
+
+
+@admin.register(SavedPeerGroup)
+class SavedPeerGroupAdmin(admin.ModelAdmin):
+    form = SavedPeerGroupForm
+    list_display = ["name", "slug", "tier", "place_count", "updated_at"]
+    list_filter = ["tier"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    # 55,000 places: a search box, never a select of them all.
+    autocomplete_fields = ["places"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(place_count=Count("places"))
+
+    @admin.display(description=_("places"), ordering="place_count")
+    def place_count(self, group: SavedPeerGroup) -> int:
+        return group.place_count
+
+    def get_prepopulated_fields(self, request, obj=None):
+        # Slugs never change once given (DESIGN.md): prefilled only for a new group.
+        return self.prepopulated_fields if obj is None else {}
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["slug"] if obj is not None else []

@@ -1,7 +1,7 @@
 """FilterSets of indicators and measurements, shared by the benchmark pages and the API."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cset.reference.filters import (
@@ -13,8 +13,18 @@ from cset.reference.filters import (
 )
 from cset.reference.text import fold
 
-from .choices import Direction, Method, Notation, QuantityKind, Verification
-from .models import Indicator, Measurement
+from .choices import Direction, MappingScheme, Method, Notation, QuantityKind, Verification
+from .models import Indicator, IndicatorMapping, Measurement
+
+
+def has_values() -> Exists:
+    """Whether the outer query's indicator has a value for any place and year.
+
+    An EXISTS per indicator stops at the first value it finds in the coverage index;
+    counting them would read every value.
+    """
+    values = Measurement.objects.filter(indicator=OuterRef("pk"), value_canonical__isnull=False)
+    return Exists(values)
 
 
 class IndicatorFilterSet(PortalFilterSet):
@@ -28,16 +38,43 @@ class IndicatorFilterSet(PortalFilterSet):
     theme_id = IdFilter(field_name="theme_id", label=_("Theme id"))
     quantity_kind = django_filters.ChoiceFilter(choices=QuantityKind.choices)
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
+    has_values = django_filters.BooleanFilter(
+        method="filter_has_values",
+        label=_("Has values"),
+        help_text=_("false lists the catalogue's indicators no place has a value for yet."),
+    )
+    mapping_scheme = django_filters.ChoiceFilter(
+        choices=MappingScheme.choices,
+        method="filter_mapping_scheme",
+        label=_("Mapped to"),
+        help_text=_("Indicators with a counterpart in this external framework."),
+    )
 
     class Meta:
         model = Indicator
-        fields = ["search", "theme", "theme_id", "quantity_kind", "direction"]
+        fields = [
+            "search",
+            "theme",
+            "theme_id",
+            "quantity_kind",
+            "direction",
+            "has_values",
+            "mapping_scheme",
+        ]
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         key = fold(value)
         if not key:
             return queryset
         return queryset.filter(Q(name_folded__contains=key) | Q(code__contains=key))
+
+    def filter_has_values(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(has_values()) if value else queryset.exclude(has_values())
+
+    def filter_mapping_scheme(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # IN rather than a join: an indicator with two mappings of the scheme stays one row.
+        mapped = IndicatorMapping.objects.filter(scheme=value).values("indicator_id")
+        return queryset.filter(pk__in=mapped)
 
 
 class MeasurementFilterSet(PortalFilterSet):

@@ -1,5 +1,6 @@
 """Indicators, their values per place and year, and the targets places set."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -143,6 +144,19 @@ class Measurement(models.Model):
             models.Index(fields=["verification", "id"], name="measurement_verified_idx"),
             models.Index(fields=["method", "id"], name="measurement_method_idx"),
             models.Index(fields=["value_canonical", "id"], name="measurement_value_idx"),
+            # A peer comparison reads it alone (see migration 0010).
+            models.Index(
+                fields=[
+                    "indicator",
+                    "year",
+                    "place",
+                    "value_canonical",
+                    "verification",
+                    "source",
+                    "id",
+                ],
+                name="measurement_peers_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -205,3 +219,74 @@ class SavedPeerGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportStatus(models.TextChoices):
+    DRY_RUN = "dry_run", _("Dry run")
+    COMMITTED = "committed", _("Committed")
+    REFUSED = "refused", _("Refused")
+
+
+IMPORT_PERMISSION = "benchmarks.import_measurement"
+
+
+class ImportBatch(models.Model):
+    """One upload of measurements by a curator: the file as uploaded, what its dry run
+    planned row by row, and whether it was committed.
+
+    ``changes`` holds one entry per row (its outcome, the reasons of a refusal, and for an
+    update the old and new values), so that history shows what an import changed. The
+    file's bytes are kept (within ``IMPORT_MAX_BYTES``) so that a commit re-reads the very
+    file the dry run read.
+    """
+
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=4, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    checksum = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
+    content = models.BinaryField(_("file content"), default=b"", editable=False)
+    # A digest of what the dry run found stored; a commit that finds otherwise is refused.
+    fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    refused_count = models.PositiveIntegerField(_("refused"), default=0)
+    changes = models.JSONField(_("changes row by row"), default=list, blank=True)
+    message = models.TextField(_("why the file was refused"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("committed by"),
+    )
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("measurement import")
+        verbose_name_plural = _("measurement imports")
+        permissions = [
+            ("import_measurement", "Can import measurements from CSV or XLSX files"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=ImportStatus.COMMITTED) | Q(committed_at__isnull=False),
+                name="importbatch_committed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"

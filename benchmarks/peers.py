@@ -4,12 +4,15 @@ A peer group is a set of places of one tier (DESIGN.md, "Benchmark arithmetic"),
 narrowed by country, subdivision, statistical region, continent, population band or
 network membership. For an indicator and a year, each place of the group keeps one
 value (the best-verified source's); window functions then give every place its rank
-(1 is best), its direction-aware percentile (100 is best) and the group's size, and a
-second query gives the quartiles, interpolated linearly between neighbouring values.
-The same SQL runs on SQLite and PostgreSQL.
+(1 is best), its direction-aware percentile (100 is best), the group's size and the
+place's position by value, from which the quartiles are interpolated linearly between
+neighbouring values. The same SQL runs on SQLite and PostgreSQL.
+
+Speeds are measured by ``make bench-benchmarks`` (benchmarks/management/).
 """
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from django.db import connection
@@ -18,6 +21,7 @@ from django.db.models import (
     FloatField,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -200,52 +204,106 @@ class Comparison:
         return not self.refusal
 
 
-def _candidates(indicator_years: dict[int, int], group: PeerGroup, verified_only: bool):
-    """The measurements that may count, as (SQL, params), with columns the ranking reads."""
-    year_filter = None
-    for indicator_id, year in indicator_years.items():
-        pair = Measurement.objects.filter(indicator_id=indicator_id, year=year)
-        year_filter = pair if year_filter is None else year_filter | pair
-    years = set(indicator_years.values())
-    # One group per year: a population band may put a place in different groups.
-    place_filter = None
-    for year in years:
-        in_group = Measurement.objects.filter(year=year, place__in=group.places(year).values("pk"))
-        place_filter = in_group if place_filter is None else place_filter | in_group
+def _candidates(
+    indicator_years: dict[int, int],
+    group: PeerGroup,
+    verified_only: bool,
+    *,
+    place_id: int | None = None,
+):
+    """The measurements that may count, as (SQL, params), with columns the ranking reads.
 
-    candidates = (year_filter & place_filter).filter(value_canonical__isnull=False)
+    One condition per year, ``year = … AND indicator_id IN (…)``: PostgreSQL reads it as
+    one range of the (indicator, year, place) index. Pairs OR'ed one by one made it walk
+    every place of the group through the place index instead (seconds for 20 indicators
+    over 9,000 places in ``make bench-benchmarks``).
+    """
+    indicators_by_year = defaultdict(list)
+    for indicator_id, year in indicator_years.items():
+        indicators_by_year[year].append(indicator_id)
+    # One group per year: a population band may put a place in different groups.
+    wanted = Q()
+    for year, indicator_ids in sorted(indicators_by_year.items()):
+        in_group = group.places(year).values("pk")
+        wanted |= Q(year=year, indicator_id__in=sorted(indicator_ids), place__in=in_group)
+
+    candidates = Measurement.objects.filter(wanted, value_canonical__isnull=False)
+    if place_id is not None:
+        candidates = candidates.filter(place_id=place_id)
     if verified_only:
         candidates = candidates.exclude(verification=Verification.SELF_REPORTED)
-    candidates = candidates.annotate(trust=_verification_rank()).values(
-        "id", "place_id", "indicator_id", "year", "value_canonical", "trust", "source_id"
+    # No model ordering: it joined places and indicators only to sort rows the windows
+    # sort again.
+    candidates = (
+        candidates.annotate(trust=_verification_rank())
+        .values("id", "place_id", "indicator_id", "year", "value_canonical", "trust", "source_id")
+        .order_by()
     )
     return candidates.query.sql_with_params()
 
 
-# Directions as signs: ordering by value × sign puts the best last.
+# Directions as signs: ordering by value × sign puts the best first when descending.
 _SIGNS = {Direction.HIGHER_IS_BETTER: 1, Direction.LOWER_IS_BETTER: -1, Direction.CONTEXT: 0}
 
-_RANKING_SQL = """
-WITH candidates AS ({candidates}),
-picked AS (
-    SELECT c.*, ROW_NUMBER() OVER (
-        PARTITION BY c.indicator_id, c.place_id ORDER BY c.trust DESC, c.source_id
-    ) AS pick
-    FROM candidates c
+# The value each place keeps per indicator (its best-verified source's), signed by direction.
+_KEPT_SQL = """
+kept AS (
+    SELECT * FROM (
+        SELECT c.id, c.place_id, c.indicator_id, c.year, c.value_canonical,
+            c.value_canonical * (CASE c.indicator_id {sign_cases} ELSE 0 END) AS better,
+            ROW_NUMBER() OVER (
+                PARTITION BY c.indicator_id, c.place_id ORDER BY c.trust DESC, c.source_id
+            ) AS pick
+        FROM ({candidates}) c
+    ) picked
+    WHERE pick = 1
+)"""
+
+# Every place: rank = 1 + places better; percentile share = places worse / (n - 1), which
+# is PERCENT_RANK() ascending. Both come from one ordering (counting the places at least as
+# good), so that the database sorts the group once rather than once per direction. The
+# position by value gives the quartiles' neighbours, as in _SPREAD_SQL.
+_RANKING_SQL = """WITH {kept}
+SELECT k.id, k.place_id, k.indicator_id, k.year, k.value_canonical,
+    RANK() OVER by_merit AS position,
+    CAST(COUNT(*) OVER whole - COUNT(*) OVER by_merit AS DOUBLE PRECISION)
+        / NULLIF(COUNT(*) OVER whole - 1, 0) AS share_below,
+    COUNT(*) OVER whole AS group_size,
+    ROW_NUMBER() OVER by_value - 1 AS value_position
+FROM kept k
+WINDOW whole AS (PARTITION BY k.indicator_id),
+    by_merit AS (PARTITION BY k.indicator_id ORDER BY k.better DESC),
+    by_value AS (PARTITION BY k.indicator_id ORDER BY k.value_canonical)
+ORDER BY k.indicator_id, k.better DESC, k.place_id
+"""
+
+# One place: the same figures counted against its own kept value, one row per indicator,
+# without sorting the group by value (a scorecard ranks one place among thousands). The
+# place's own rows are read apart ({own_candidates}): a handful, found by index.
+_PLACE_RANKING_SQL = """WITH {kept},
+own AS (
+    SELECT * FROM (
+        SELECT c.id, c.place_id, c.indicator_id, c.year, c.value_canonical,
+            c.value_canonical * (CASE c.indicator_id {sign_cases} ELSE 0 END) AS better,
+            ROW_NUMBER() OVER (
+                PARTITION BY c.indicator_id ORDER BY c.trust DESC, c.source_id
+            ) AS pick
+        FROM ({own_candidates}) c
+    ) picked
+    WHERE pick = 1
 ),
-signed AS (
-    SELECT p.*, p.value_canonical * (CASE p.indicator_id {sign_cases} ELSE 0 END) AS better
-    FROM picked p WHERE p.pick = 1
+counted AS (
+    SELECT k.indicator_id,
+        SUM(CASE WHEN k.better > o.better THEN 1 ELSE 0 END) AS above,
+        SUM(CASE WHEN k.better < o.better THEN 1 ELSE 0 END) AS below,
+        COUNT(*) AS size
+    FROM kept k JOIN own o ON o.indicator_id = k.indicator_id
+    GROUP BY k.indicator_id
 )
-SELECT * FROM (
-    SELECT s.id, s.place_id, s.indicator_id, s.year, s.value_canonical,
-        RANK() OVER (PARTITION BY s.indicator_id ORDER BY s.better DESC) AS position,
-        PERCENT_RANK() OVER (PARTITION BY s.indicator_id ORDER BY s.better) AS share_below,
-        COUNT(*) OVER (PARTITION BY s.indicator_id) AS group_size
-    FROM signed s
-) ranked
-{where}
-ORDER BY ranked.indicator_id, ranked.position, ranked.place_id
+SELECT o.id, o.place_id, o.indicator_id, o.year, o.value_canonical, 1 + n.above,
+    CAST(n.below AS DOUBLE PRECISION) / NULLIF(n.size - 1, 0), n.size
+FROM own o JOIN counted n ON n.indicator_id = o.indicator_id
+ORDER BY o.indicator_id
 """
 
 
@@ -261,29 +319,52 @@ def standings(
     for the year ``years[indicator.pk]``: one query whatever the number of indicators."""
     if not indicators:
         return []
-    candidates_sql, params = _candidates(years, group, verified_only)
-    sign_cases = " ".join(
+    if place_id is None:
+        rows = _ranking(indicators, years, group, verified_only)
+    else:
+        rows = _place_ranking(indicators, years, group, verified_only, place_id)
+    # Whether each indicator is judged at all, settled once rather than per row.
+    judged = {indicator.pk: indicator.direction != Direction.CONTEXT for indicator in indicators}
+    return [_standing(row, judged[row[2]]) for row in rows]
+
+
+def _sign_cases(indicators: list[Indicator]) -> str:
+    return " ".join(
         f"WHEN {int(indicator.pk)} THEN {_SIGNS[indicator.direction]}" for indicator in indicators
     )
-    params = list(params)
-    where = ""
-    if place_id is not None:
-        where = "WHERE ranked.place_id = %s"
-        params.append(place_id)
-    sql = _RANKING_SQL.format(candidates=candidates_sql, sign_cases=sign_cases, where=where)
+
+
+def _ranking(indicators, years: dict[int, int], group: PeerGroup, verified_only: bool):
+    """The rows of _RANKING_SQL: every place of the group, per indicator, best first."""
+    candidates, params = _candidates(years, group, verified_only)
+    kept = _KEPT_SQL.format(candidates=candidates, sign_cases=_sign_cases(indicators))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-
-    directions = {indicator.pk: indicator.direction for indicator in indicators}
-    return [_standing(row, directions[row[2]]) for row in rows]
+        cursor.execute(_RANKING_SQL.format(kept=kept), params)
+        return cursor.fetchall()
 
 
-def _standing(row, direction: str) -> Standing:
-    measurement_id, place_id, indicator_id, year, value, position, share_below, size = row
-    ranked = direction != Direction.CONTEXT and size >= MINIMUM_PEERS
-    if size == 1:
-        share_below = 1.0
+def _place_ranking(indicators, years, group: PeerGroup, verified_only: bool, place_id: int):
+    """The rows of _PLACE_RANKING_SQL: ``place_id``'s standing per indicator."""
+    candidates, params = _candidates(years, group, verified_only)
+    own_candidates, own_params = _candidates(years, group, verified_only, place_id=place_id)
+    sign_cases = _sign_cases(indicators)
+    sql = _PLACE_RANKING_SQL.format(
+        kept=_KEPT_SQL.format(candidates=candidates, sign_cases=sign_cases),
+        own_candidates=own_candidates,
+        sign_cases=sign_cases,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *own_params])
+        return cursor.fetchall()
+
+
+def _standing(row, judged: bool) -> Standing:
+    """A row of the ranking as a Standing; ``judged``: the indicator has a direction.
+
+    A group of one has no percentile (n - 1 = 0), but it is never ranked either.
+    """
+    measurement_id, place_id, indicator_id, year, value, position, share_below, size = row[:8]
+    ranked = judged and size >= MINIMUM_PEERS
     return Standing(
         place_id=place_id,
         measurement_id=measurement_id,
@@ -325,9 +406,22 @@ def spread(indicator: Indicator, year: int, group: PeerGroup, *, verified_only=F
         rows = cursor.fetchall()
     if not rows:
         return Spread(size=0)
-    # Integer division floors on both databases: the two neighbours of each quartile.
-    size = rows[0][1]
-    values = {pos: value for pos, _n, value in rows}
+    return _spread_of(rows[0][1], {pos: value for pos, _n, value in rows})
+
+
+def _quartile_neighbours(size: int) -> set[int]:
+    """The positions (0 is the smallest value) that the extremes and quartiles read.
+
+    Integer division floors, as in _SPREAD_SQL on both databases.
+    """
+    positions = {0, size - 1}
+    for quarter in (1, 2, 3):
+        positions |= {(size - 1) * quarter // 4, (size - 1) * quarter // 4 + 1}
+    return positions
+
+
+def _spread_of(size: int, values: dict[int, float]) -> Spread:
+    """The spread from the values at the quartile neighbours' positions."""
 
     def quantile(share: float) -> float:
         position = (size - 1) * share
@@ -363,17 +457,21 @@ def refusal(indicator: Indicator, size: int) -> str:
 def compare(
     indicator: Indicator, year: int, group: PeerGroup, *, verified_only: bool = False
 ) -> Comparison:
-    """Every place of ``group`` with its standing for ``indicator`` in ``year``."""
-    group_spread = spread(indicator, year, group, verified_only=verified_only)
-    comparison = Comparison(
+    """Every place of ``group`` with its standing for ``indicator`` in ``year``, and the
+    group's spread, from one query."""
+    rows = _ranking([indicator], {indicator.pk: year}, group, verified_only)
+    group_spread = Spread(size=0)
+    if rows:
+        size = rows[0][7]
+        wanted = _quartile_neighbours(size)
+        group_spread = _spread_of(size, {row[8]: row[4] for row in rows if row[8] in wanted})
+    judged = indicator.direction != Direction.CONTEXT
+    return Comparison(
         indicator=indicator,
         year=year,
         group=group,
         verified_only=verified_only,
         spread=group_spread,
         refusal=refusal(indicator, group_spread.size),
+        standings=[_standing(row, judged) for row in rows],
     )
-    comparison.standings = standings(
-        [indicator], {indicator.pk: year}, group, verified_only=verified_only
-    )
-    return comparison

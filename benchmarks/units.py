@@ -25,6 +25,10 @@ UNIT_EXPRESSIONS: dict[str, str] = {
     "t": "tonne",
     "kt": "kilotonne",
     "Mt": "megatonne",
+    # greenhouse gases in CO2 equivalent (the catalogue's GHG indicators)
+    "t CO2e": "tonne",
+    "kt CO2e": "kilotonne",
+    "t CO2e/person": "tonne / person",
     # emissions per person and per area
     "kg CO2/person": "kilogram / person",
     "t CO2/person": "tonne / person",
@@ -48,6 +52,8 @@ UNIT_EXPRESSIONS: dict[str, str] = {
     "kWh/m²": "kilowatt_hour / metre ** 2",
     "kWh/km": "kilowatt_hour / kilometre",
     "MWh/km": "megawatt_hour / kilometre",
+    # energy per unit of economic output (GDP at purchasing power parity)
+    "MJ/USD PPP": "megajoule / international_dollar",
     # power (installed capacity)
     "W": "watt",
     "kW": "kilowatt",
@@ -66,6 +72,9 @@ UNIT_EXPRESSIONS: dict[str, str] = {
     "%": "percent",
     "share": "dimensionless",
     "count": "dimensionless",
+    "count/1000 persons": "1 / kiloperson",
+    # time (hours of supply interruption in a year)
+    "h": "hour",
 }
 
 # Definitions pint lacks, or must not guess (our own names, so nothing of pint's is
@@ -77,6 +86,8 @@ _DEFINITIONS = [
     "oil_equivalent_tonne = 41.868 * gigajoule",
     "oil_equivalent_kilotonne = 1000 * oil_equivalent_tonne",
     "oil_equivalent_megatonne = 1000000 * oil_equivalent_tonne",
+    # Money is a dimension of its own, so that energy per dollar never converts into energy.
+    "international_dollar = [money]",
 ]
 
 # Conversion factors are floats; rounding them to 15 significant digits removes

@@ -8,4 +8,13 @@ urlpatterns = [
     path("", views.indicator_list, name="list"),
     path("<str:code>/", views.indicator_detail, name="detail"),
     path("<str:code>/values.csv", views.indicator_values_csv, name="values-csv"),
+    *(
+        path(
+            f"<str:code>/comparison.{fmt}",
+            views.comparison_download,
+            {"fmt": fmt},
+            name=f"comparison-{fmt}",
+        )
+        for fmt in views.DOWNLOADERS
+    ),
 ]

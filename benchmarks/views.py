@@ -1,40 +1,76 @@
-"""Pages of indicators: the list grouped by theme, and one indicator's values across places."""
+"""Pages of indicators: the list grouped by theme, and one indicator's page, which compares
+places among their peers (a chart, a ranked table, downloads in CSV, XLSX and JSON)."""
 
+import csv
+import io
+import logging
 from dataclasses import dataclass
 
-from django.core.paginator import Page
+from django import forms
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, QueryDict
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from cset.reference.models import Source, Theme
+from cset.reference.choices import PlaceTier
+from cset.reference.models import Place, Source, Theme
 from cset.reference.pages import FacetChoice, csv_response, filter_data, paginate, query_without
 
-from .choices import QualityFlag, QuantityKind
+from .choices import Direction, Notation, QualityFlag, QuantityKind
+from .derived import DERIVED
 from .filters import IndicatorFilterSet, MeasurementFilterSet
+from .forms import ComparisonForm
 from .models import Indicator, Measurement
+from .peers import POPULATION_BANDS, Comparison, Spread, Standing, compare
 
-VALUES_PER_PAGE = 50
+logger = logging.getLogger(__name__)
 
-# How the values table may be sorted; the first is the default. Missing values come last in
-# both directions and the id breaks ties, as in the API's ``ordering``.
+FLAG_LABELS = dict(QualityFlag.choices)
+
+DERIVED_BY_CODE = {spec.indicator.code: spec for spec in DERIVED}
+
+# The ranked table's rows per page; the downloads hold every row.
+RANKED_PER_PAGE = 50
+
+# Above this many places the chart draws the quartiles and the chosen place, not every place.
+CHART_POINTS_MAX = 5000
+
+# Any of these chooses the peer group; without them the peers are the local places.
+GROUP_FIELDS = ("tier", "place", "peer_group")
+
+# The form's fields that narrow the group beyond tier and place: folded away when unused.
+NARROWING_FIELDS = (
+    "country",
+    "subdivision",
+    "region",
+    "continent",
+    "population",
+    "network",
+    "peer_group",
+    "all_countries",
+)
+
+# How the by-year values CSV may be sorted; the first is the default. Missing values come
+# last in both directions and the id breaks ties, as in the API's ``ordering``.
 VALUE_SORTS = {
     "-value": (F("value_canonical").desc(nulls_last=True), F("pk").asc()),
     "value": (F("value_canonical").asc(nulls_last=True), F("pk").asc()),
     "place": (F("place__name").asc(), F("pk").asc()),
     "-place": (F("place__name").desc(), F("pk").asc()),
 }
-
-SORT_LABELS = {
-    "-value": gettext_lazy("value, largest first"),
-    "value": gettext_lazy("value, smallest first"),
-    "place": gettext_lazy("place, A to Z"),
-    "-place": gettext_lazy("place, Z to A"),
-}
-
-FLAG_LABELS = dict(QualityFlag.choices)
 
 
 def indicator_list(request: HttpRequest):
@@ -125,34 +161,518 @@ def _quantity_kind_facet(data: QueryDict) -> list[FacetChoice]:
 
 
 def indicator_detail(request: HttpRequest, code: str):
-    """One indicator: what it means, where it comes from, and its values for one year."""
+    """One indicator: what it means, where it comes from, and where places stand among
+    their peers in a chosen year (a chart, a ranked table and downloads)."""
     indicator = get_object_or_404(
         Indicator.objects.select_related("theme", "source").prefetch_related("mappings"),
         code=code,
     )
-    years = _years_with_values(indicator)
-    year, year_refused = _chosen_year(request, years)
-    sort = _chosen_sort(request)
-    page = paginate_values(request, indicator, year, sort) if year is not None else None
+    years = value_years(indicator)
+    form = comparison_form(request, years)
     context = {
         "indicator": indicator,
         "sources": _indicator_sources(indicator),
-        "years": [row["year"] for row in years],
-        "year": year,
-        "year_refused": year_refused,
-        "sort": sort,
-        "sort_label": SORT_LABELS[sort],
-        "page": page,
-        "query": query_without(request, "page"),
-        "sort_query": query_without(request, "page", "sort"),
+        "derived_inputs": derived_inputs(indicator),
+        "years": years,
+        "form": form,
+        "open_narrowing": any(form[name].value() or form[name].errors for name in NARROWING_FIELDS),
     }
+    if not form.is_valid():
+        return render(request, "benchmarks/indicator_detail.html", context, status=400)
+    if years:
+        context.update(_comparison_context(request, indicator, form, years))
     return render(request, "benchmarks/indicator_detail.html", context)
 
 
-def indicator_values_csv(request: HttpRequest, code: str):
-    """The rows of the values table for the chosen year and sort, all pages, as CSV."""
+def derived_inputs(indicator: Indicator) -> dict | None:
+    """The numerator and denominator indicators of a derived indicator, else None."""
+    spec = DERIVED_BY_CODE.get(indicator.code)
+    if spec is None:
+        return None
+    inputs = Indicator.objects.in_bulk([spec.numerator, spec.denominator], field_name="code")
+    if len(inputs) < 2:
+        return None
+    return {
+        "numerator": inputs[spec.numerator],
+        "denominator": inputs[spec.denominator],
+        "denominator_sources": sorted(spec.denominator_sources.items()),
+    }
+
+
+def value_years(indicator: Indicator) -> list[int]:
+    """The years in which the indicator has a value for some place, newest first."""
+    years = (
+        Measurement.objects.filter(indicator=indicator, value_canonical__isnull=False)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    return list(years)
+
+
+def comparison_form(request: HttpRequest, years: list[int]) -> ComparisonForm:
+    """The comparison chosen by the query string, validated; a year must have values.
+
+    Without a tier, a place or a saved group, the peers are the local places: the tier
+    most places belong to.
+    """
+    data = request.GET.copy()
+    if not any(data.get(name, "").strip() for name in GROUP_FIELDS):
+        data["tier"] = PlaceTier.LOCAL
+    form = ComparisonForm(data)
+    form.fields["year"].widget = forms.Select(choices=_year_choices(years))
+    if form.is_valid() and years:
+        _check_year(form, years)
+    return form
+
+
+def _year_choices(years: list[int]) -> list[tuple]:
+    latest = _("Latest with values")
+    if years:
+        latest = _("Latest with values (%(year)s)") % {"year": years[0]}
+    return [("", latest), *((year, year) for year in years)]
+
+
+def _check_year(form: ComparisonForm, years: list[int]) -> None:
+    year = form.cleaned_data["year"]
+    if year is not None and year not in years:
+        form.add_error(
+            "year",
+            _("There are no values for %(year)s; years with values: %(first)s to %(last)s.")
+            % {"year": year, "first": years[-1], "last": years[0]},
+        )
+
+
+def _comparison(indicator: Indicator, form: ComparisonForm, years: list[int]) -> Comparison:
+    """The comparison the valid ``form`` asks for (the latest year with values by default)."""
+    data = form.cleaned_data
+    year = data["year"] or years[0]
+    return compare(indicator, year, form.group(), verified_only=data["verified"])
+
+
+@dataclass
+class RankedRow:
+    """A row of the ranked table: a place's standing and the measurement behind it."""
+
+    standing: Standing
+    measurement: Measurement
+    chosen: bool
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [str(FLAG_LABELS.get(flag, flag)) for flag in self.measurement.quality_flags]
+
+    @property
+    def shown_value(self) -> str:
+        return format_number(self.standing.value)
+
+
+def _comparison_context(
+    request: HttpRequest, indicator: Indicator, form: ComparisonForm, years: list[int]
+) -> dict:
+    comparison = _comparison(indicator, form, years)
+    place = form.cleaned_data["place"]
+    rows = ordered_standings(comparison)
+    chosen_index = _index_of(rows, place)
+    chosen = rows[chosen_index] if chosen_index is not None else None
+
+    page = paginate(request, rows, per_page=RANKED_PER_PAGE)
+    page.object_list = _ranked_rows(page.object_list, place)
+    query = query_without(request, "page")
+    return {
+        "comparison": comparison,
+        "place": place,
+        "chosen": chosen,
+        "chosen_value": format_number(chosen.value) if chosen else "",
+        "shown_spread": _shown_spread(comparison.spread),
+        "chosen_page": chosen_index // RANKED_PER_PAGE + 1 if chosen is not None else None,
+        "place_in_tier": place is None or place.tier == comparison.group.tier,
+        "page": page,
+        "query": query,
+        "chart": _chart_data(comparison, place, chosen),
+        "missing": missing_notations(comparison),
+        "bands": _band_links(request),
+        "narrower": _narrower_links(request, place),
+        "downloads": {
+            name: reverse(f"indicators:comparison-{name}", args=[indicator.code])
+            + (f"?{query}" if query else "")
+            for name in DOWNLOADERS
+        },
+    }
+
+
+def _shown_spread(spread: Spread) -> dict:
+    """The spread's figures written for readers (empty when no place has a value)."""
+    if not spread.size:
+        return {}
+    names = ["minimum", "lower_quartile", "median", "upper_quartile", "maximum"]
+    return {name: format_number(getattr(spread, name)) for name in names}
+
+
+def ordered_standings(comparison: Comparison) -> list[Standing]:
+    """The group's standings as the table lists them: best first when ranked; a context
+    indicator, which is not ranked, from the largest value down."""
+    if comparison.indicator.direction == Direction.CONTEXT:
+        return sorted(comparison.standings, key=lambda row: (-row.value, row.place_id))
+    return comparison.standings
+
+
+def _index_of(rows: list[Standing], place: Place | None) -> int | None:
+    if place is None:
+        return None
+    return next((index for index, row in enumerate(rows) if row.place_id == place.pk), None)
+
+
+def _ranked_rows(standings: list[Standing], place: Place | None) -> list[RankedRow]:
+    """The page's standings with their measurements, places and sources (one query)."""
+    measurements = Measurement.objects.select_related("place__country", "source").in_bulk(
+        [standing.measurement_id for standing in standings]
+    )
+    return [
+        RankedRow(
+            standing,
+            measurements[standing.measurement_id],
+            place is not None and standing.place_id == place.pk,
+        )
+        for standing in standings
+    ]
+
+
+def missing_notations(comparison: Comparison) -> list[dict]:
+    """The places of the group that give, instead of a value for the year, only a notation
+    saying why (one query): how many, by notation."""
+    year = comparison.year
+    with_value = Measurement.objects.filter(
+        indicator=comparison.indicator, year=year, value_canonical__isnull=False
+    ).values("place_id")
+    counts = (
+        Measurement.objects.filter(
+            indicator=comparison.indicator,
+            year=year,
+            value_canonical__isnull=True,
+            place__in=comparison.group.places(year).values("pk"),
+        )
+        .exclude(place__in=with_value)
+        .order_by()
+        .values("notation")
+        .annotate(places=Count("place", distinct=True))
+        .order_by("notation")
+    )
+    labels = dict(Notation.choices)
+    return [
+        {"notation": row["notation"], "label": labels.get(row["notation"]), "places": row["places"]}
+        for row in counts
+    ]
+
+
+def _chart_data(comparison: Comparison, place: Place | None, chosen: Standing | None) -> dict:
+    """What static/js/charts.js draws: the box of the quartiles, every value as a strip
+    (up to ``CHART_POINTS_MAX``) and the chosen place, with the chart's words translated."""
+    spread = comparison.spread
+    # A single value, or values all alike, make no picture: the table says it all.
+    if not spread.size or spread.minimum == spread.maximum:
+        return {}
+    values = []
+    if spread.size <= CHART_POINTS_MAX:
+        values = [float(f"{row.value:.6g}") for row in comparison.standings]
+    box = [
+        spread.minimum,
+        spread.lower_quartile,
+        spread.median,
+        spread.upper_quartile,
+        spread.maximum,
+    ]
+    return {
+        "unit": comparison.indicator.unit,
+        "box": box,
+        "values": values,
+        "place": {"name": place.name, "value": chosen.value} if chosen else None,
+        "labels": {
+            "box": _("Spread"),
+            "strip": _("Places"),
+            "minimum": _("Minimum"),
+            "lower_quartile": _("Lower quartile"),
+            "median": _("Median"),
+            "upper_quartile": _("Upper quartile"),
+            "maximum": _("Maximum"),
+            "value": _("Value"),
+        },
+    }
+
+
+def _query_with(request: HttpRequest, **changes: str) -> str:
+    """The current query string with ``changes`` (an empty value removes the name), without
+    the page number, as a link's ``?…``."""
+    data = request.GET.copy()
+    data.pop("page", None)
+    for name, value in changes.items():
+        data.pop(name, None)
+        if value:
+            data[name] = value
+    return "?" + data.urlencode()
+
+
+def _band_links(request: HttpRequest) -> list[dict]:
+    """Links narrowing the group to each population band, or to any population."""
+    current = request.GET.get("population", "")
+    bands = [(key, label) for key, label, _low, _high in POPULATION_BANDS]
+    return [
+        {"label": label, "url": _query_with(request, population=key), "current": key == current}
+        for key, label in [*bands, ("", gettext_lazy("any population"))]
+    ]
+
+
+def _narrower_links(request: HttpRequest, place: Place | None) -> list[dict]:
+    """Links to the chosen place's own region or subdivision, and across its borders."""
+    if place is None:
+        return []
+    links = []
+    if place.statistical_region:
+        links.append(
+            {
+                "label": _("only %(region)s") % {"region": place.statistical_region},
+                "url": _query_with(request, region=place.statistical_region),
+            }
+        )
+    if place.subdivision_code:
+        links.append(
+            {
+                "label": _("only %(code)s") % {"code": place.subdivision_code},
+                "url": _query_with(request, subdivision=place.subdivision_code),
+            }
+        )
+    links.append(
+        {
+            "label": _("all of %(country)s") % {"country": place.country.name},
+            "url": _query_with(request, region="", subdivision="", all_countries=""),
+        }
+    )
+    links.append(
+        {
+            "label": _("every country"),
+            "url": _query_with(request, region="", subdivision="", all_countries="on"),
+        }
+    )
+    return links
+
+
+def format_number(value: float) -> str:
+    """A value with the decimals its size deserves, grouped as the reader's language does."""
+    magnitude = abs(value)
+    if float(value).is_integer() or magnitude >= 1000:
+        decimals = 0
+    elif magnitude >= 100:
+        decimals = 1
+    elif magnitude >= 1:
+        decimals = 2
+    else:
+        decimals = 3
+    return formats.number_format(
+        round(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True
+    )
+
+
+# Downloads of the comparison ---------------------------------------------------------------
+
+DOWNLOAD_COLUMNS = [
+    "place",
+    "place_slug",
+    "country",
+    "year",
+    "value",
+    "unit",
+    "rank",
+    "percentile",
+    "verification",
+    "method",
+    "source",
+    "licence",
+]
+
+
+def comparison_download(request: HttpRequest, code: str, fmt: str):
+    """The whole ranked group the page shows (every page of it) as CSV, XLSX or JSON, with
+    the indicator, the group and the sources' attribution."""
     indicator = get_object_or_404(Indicator, code=code)
-    year, _refused = _chosen_year(request, _years_with_values(indicator))
+    years = value_years(indicator)
+    form = comparison_form(request, years)
+    if not form.is_valid():
+        return _bad_request(form)
+    if years:
+        comparison = _comparison(indicator, form, years)
+    else:
+        comparison = Comparison(
+            indicator=indicator,
+            year=None,
+            group=form.group(),
+            verified_only=form.cleaned_data["verified"],
+            spread=Spread(size=0),
+        )
+    rows, sources = download_rows(comparison)
+    about = _about(request, comparison, sources)
+    file_name = f"{indicator.code}-{comparison.year or 'none'}-comparison.{fmt}"
+    logger.info("comparison download %s %s %s", indicator.code, comparison.year, fmt)
+    return DOWNLOADERS[fmt](file_name, about, rows, sources)
+
+
+def _bad_request(form: ComparisonForm) -> HttpResponseBadRequest:
+    lines = [
+        f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
+        for name, messages in form.errors.items()
+    ]
+    return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def download_rows(comparison: Comparison) -> tuple[list[list], list[dict]]:
+    """The rows of the download in the table's order, and the sources they come from.
+
+    One query reads the details of every value of the year for places of the group's tier
+    (a superset of the group, without a long list of ids); the standings pick theirs.
+    """
+    if comparison.year is None:
+        return [], []
+    details = {
+        row[0]: row[1:]
+        for row in Measurement.objects.filter(
+            indicator=comparison.indicator,
+            year=comparison.year,
+            value_canonical__isnull=False,
+            place__tier=comparison.group.tier,
+        ).values_list(*DETAIL_FIELDS)
+    }
+    rows, sources = [], {}
+    for standing in ordered_standings(comparison):
+        name, slug, country, verification, method, *source = details[standing.measurement_id]
+        rows.append(
+            [
+                name,
+                slug,
+                country,
+                standing.year,
+                standing.value,
+                comparison.indicator.unit,
+                standing.rank,
+                standing.percentile,
+                verification,
+                method,
+                source[1],
+                source[2],
+            ]
+        )
+        sources[source[0]] = dict(zip(SOURCE_KEYS, source[1:], strict=True))
+    return rows, sorted(sources.values(), key=lambda source: source["title"])
+
+
+DETAIL_FIELDS = [
+    "pk",
+    "place__name",
+    "place__slug",
+    "place__country_id",
+    "verification",
+    "method",
+    "source_id",
+    "source__title",
+    "source__licence",
+    "source__attribution",
+    "source__url",
+]
+SOURCE_KEYS = ["title", "licence", "attribution", "url"]
+
+
+def _about(request: HttpRequest, comparison: Comparison, sources: list[dict]) -> list[tuple]:
+    """What a download holds, as (label, value) pairs: indicator, year, group, spread,
+    whether it is ranked, the sources' attribution and the page it was taken from."""
+    indicator, spread = comparison.indicator, comparison.spread
+    page = reverse("indicators:detail", args=[indicator.code]) + _query_with(request)
+    ranking = comparison.refusal or _(
+        "Rank 1 is best; percentile 100 is best, whichever way the indicator points."
+    )
+    return [
+        ("indicator", f"{indicator.name} ({indicator.code})"),
+        ("unit", indicator.unit),
+        ("direction", str(indicator.get_direction_display())),
+        ("year", comparison.year),
+        ("peer_group", comparison.group.describe()),
+        ("verified_only", comparison.verified_only),
+        ("places_with_values", spread.size),
+        ("minimum", spread.minimum),
+        ("lower_quartile", spread.lower_quartile),
+        ("median", spread.median),
+        ("upper_quartile", spread.upper_quartile),
+        ("maximum", spread.maximum),
+        ("ranking", str(ranking)),
+        ("sources", "; ".join(source["attribution"] or source["title"] for source in sources)),
+        ("page", request.build_absolute_uri(page)),
+    ]
+
+
+def _csv_download(file_name: str, about: list[tuple], rows: list[list], _sources) -> HttpResponse:
+    """CSV with the description first, each line starting with "#" (``comment="#"`` in
+    pandas, ``grep -v`` elsewhere), then the header and the rows."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    for label, value in about:
+        text = " ".join(str("" if value is None else value).split())
+        buffer.write(f"# {label}: {text}\n")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(DOWNLOAD_COLUMNS)
+    writer.writerows([["" if value is None else value for value in row] for row in rows])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    return _attachment(response, file_name)
+
+
+def _xlsx_download(file_name: str, about: list[tuple], rows: list[list], _sources) -> HttpResponse:
+    """A workbook with the rows on one sheet and their description on another."""
+    workbook = Workbook(write_only=True)
+    table = workbook.create_sheet(_("Comparison")[:31])
+    table.append(DOWNLOAD_COLUMNS)
+    for row in rows:
+        table.append([_xlsx_cell(table, value) for value in row])
+    description = workbook.create_sheet(_("About")[:31])
+    for label, value in about:
+        description.append([label, _xlsx_cell(description, value)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    return _attachment(response, file_name)
+
+
+def _xlsx_cell(sheet, value):
+    """Text stays text: a name starting with "=" must never become a formula."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell
+
+
+def _json_download(
+    file_name: str, about: list[tuple], rows: list[list], sources: list[dict]
+) -> HttpResponse:
+    body = {
+        **dict(about),
+        "sources": sources,
+        "columns": DOWNLOAD_COLUMNS,
+        "rows": [dict(zip(DOWNLOAD_COLUMNS, row, strict=True)) for row in rows],
+    }
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    return _attachment(response, file_name)
+
+
+def _attachment(response: HttpResponse, file_name: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOADERS = {"csv": _csv_download, "xlsx": _xlsx_download, "json": _json_download}
+
+
+def indicator_values_csv(request: HttpRequest, code: str):
+    """Every measurement of the indicator in a year, from every source, missing values with
+    their notation, in the chosen sort, as CSV (the rows of the measurements API)."""
+    indicator = get_object_or_404(Indicator, code=code)
+    year = _chosen_year(request, _years_with_values(indicator))
     sort = _chosen_sort(request)
     rows = Measurement.objects.none() if year is None else indicator_values(indicator, year, sort)
     header = [
@@ -203,25 +723,6 @@ def indicator_values(indicator: Indicator, year: int, sort: str) -> QuerySet:
     return filterset.qs.order_by(*VALUE_SORTS[sort])
 
 
-def paginate_values(request: HttpRequest, indicator: Indicator, year: int, sort: str) -> Page:
-    """The requested page of the values table, with the labels of each row's quality flags.
-
-    The database sorts and pages only the ids (narrow rows, so a sort of a whole year stays
-    cheap); then one query loads the page's rows with their place, country and source.
-    """
-    ids = indicator_values(indicator, year, sort).values_list("pk", flat=True)
-    page = paginate(request, ids, per_page=VALUES_PER_PAGE)
-    rows = Measurement.objects.select_related("place__country", "source").in_bulk(
-        list(page.object_list)
-    )
-    page.object_list = [rows[pk] for pk in page.object_list]
-    for measurement in page.object_list:
-        measurement.flag_labels = [
-            FLAG_LABELS.get(flag, flag) for flag in measurement.quality_flags
-        ]
-    return page
-
-
 def _years_with_values(indicator: Indicator) -> list[dict]:
     """Years with any row, newest first, each saying whether it has a value (one query)."""
     rows = (
@@ -234,26 +735,18 @@ def _years_with_values(indicator: Indicator) -> list[dict]:
     return list(rows)
 
 
-def _chosen_year(request: HttpRequest, years: list[dict]) -> tuple[int | None, str]:
-    """The year asked for if it has rows, else the latest year with a value.
-
-    Returns the year and, when the request asked for another one, what it asked for (so
-    that the page can say why it shows a different year). A malformed year is not an error.
-    """
+def _chosen_year(request: HttpRequest, years: list[dict]) -> int | None:
+    """The year asked for if it has rows, else the latest year with a value (a download
+    of every value, so a malformed year falls back rather than failing)."""
     available = {row["year"] for row in years}
     default = next((row["year"] for row in years if row["values"]), None)
     if default is None and years:
         default = years[0]["year"]
-    raw = request.GET.get("year", "")
-    if not raw:
-        return default, ""
     try:
-        asked = int(raw)
+        asked = int(request.GET.get("year", ""))
     except ValueError:
-        return default, raw[:20]
-    if asked in available:
-        return asked, ""
-    return default, raw[:20]
+        return default
+    return asked if asked in available else default
 
 
 def _chosen_sort(request: HttpRequest) -> str:

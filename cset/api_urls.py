@@ -8,6 +8,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from benchmarks.api.import_views import MeasurementImportView
+from benchmarks.api.urls import paths as benchmark_paths
 from benchmarks.api.urls import routes as benchmark_routes
 from cset.reference.api.urls import routes as reference_routes
 from events.api.urls import routes as event_routes
@@ -46,5 +48,7 @@ urlpatterns = [
         ),
         name="api-redoc",
     ),
+    *benchmark_paths,
+    path("measurements/import/", MeasurementImportView.as_view(), name="api-measurement-import"),
     *router.urls,
 ]

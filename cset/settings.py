@@ -142,6 +142,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # are spooled to a temporary file, never held in memory; the front web server should cap
 # request bodies a little above this limit so that a huge upload is cut off even earlier.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Measurement imports (benchmarks.imports): the largest CSV or XLSX file accepted, in bytes,
+# and the most rows below its header line (blank ones included).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = not DEBUG

@@ -11,6 +11,7 @@ urlpatterns = [
     path("practices/", include("practices.urls")),
     path("review/", include("practices.review_urls")),
     path("places/", include("cset.reference.urls")),
+    path("indicators/import/", include("benchmarks.import_urls")),
     path("indicators/", include("benchmarks.urls")),
     path("events/", include("events.urls")),
     path("accounts/", include("cset.accounts.urls")),

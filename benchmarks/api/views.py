@@ -1,18 +1,38 @@
-"""Read-only API of indicators and measurements."""
+"""Read-only API of indicators, measurements and peer comparisons."""
 
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db.models import Max, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from cset.reference.api.pagination import CappedLimitOffsetPagination
 from cset.reference.api.views import UNICODE_SLUG
+from cset.reference.models import Place
 
-from ..filters import IndicatorFilterSet, MeasurementFilterSet
+from ..choices import Verification
+from ..filters import IndicatorFilterSet, MeasurementFilterSet, has_values
+from ..forms import LAST_YEAR, ComparisonForm
 from ..models import Indicator, Measurement
-from .serializers import IndicatorSerializer, MeasurementSerializer
+from ..peers import Comparison, PeerGroup, Spread, Standing, compare, refusal
+from .pagination import MeasurementPagination
+from .serializers import BenchmarkSerializer, IndicatorSerializer, MeasurementSerializer
 
 
 class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
-    """Indicators measured for places, by code."""
+    """Indicators measured for places, by code, with the catalogue's definitions and mappings."""
 
-    queryset = Indicator.objects.select_related("theme", "source").prefetch_related("mappings")
+    queryset = (
+        Indicator.objects.select_related("theme", "source")
+        .prefetch_related("mappings")
+        .annotate(has_values=has_values())
+    )
     serializer_class = IndicatorSerializer
     filterset_class = IndicatorFilterSet
     lookup_field = "code"
@@ -22,11 +42,212 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class MeasurementViewSet(viewsets.ReadOnlyModelViewSet):
-    """Values of indicators for places and years, by id."""
+    """Values of indicators for places and years, by id; ``?cursor=`` for large pulls."""
 
     queryset = Measurement.objects.select_related("place", "indicator", "source")
     serializer_class = MeasurementSerializer
     filterset_class = MeasurementFilterSet
+    pagination_class = MeasurementPagination
     lookup_value_regex = "[0-9]+"
     ordering_fields = ["year", "value_canonical", "id"]
     ordering = ["year", "pk"]
+
+
+# Peer comparison --------------------------------------------------------------------------
+
+
+class BenchmarkForm(ComparisonForm):
+    """The comparison's choices, and the indicator compared (required)."""
+
+    indicator = forms.SlugField(
+        label=_("Indicator"),
+        max_length=Indicator._meta.get_field("code").max_length,
+        help_text=_("Code of the indicator compared, such as gb-co2-per-person."),
+    )
+
+    def clean_indicator(self) -> Indicator:
+        indicator = Indicator.objects.filter(code=self.cleaned_data["indicator"]).first()
+        if indicator is None:
+            raise forms.ValidationError(_("There is no indicator with this code."))
+        return indicator
+
+
+def default_year(
+    indicator: Indicator, group: PeerGroup, place: Place | None, verified_only: bool
+) -> int | None:
+    """The latest year the place has a value in, else the latest the group has values in.
+
+    The place's own year counts only if it may be of the group: asked to compare counties,
+    a town's latest year says nothing about them.
+    """
+    values = Measurement.objects.filter(indicator=indicator, value_canonical__isnull=False)
+    if verified_only:
+        values = values.exclude(verification=Verification.SELF_REPORTED)
+    values = values.order_by()
+    if place is not None and _belongs(place, group):
+        latest = values.filter(place=place).aggregate(latest=Max("year"))["latest"]
+        if latest is not None:
+            return latest
+
+    # Without a population band the group is the same every year (the year is not read).
+    unbanded = group.with_changes(band="").places(LAST_YEAR).values("pk")
+    years = values.filter(place__in=unbanded).values_list("year", flat=True).distinct()
+    years = sorted(years, reverse=True)
+    if not group.band:
+        return next(iter(years), None)
+    # A band is judged on each year's population: the first year whose banded group has a
+    # value (one query a year, at most as many as the years with values).
+    for year in years:
+        if values.filter(year=year, place__in=group.places(year).values("pk")).exists():
+            return year
+    return None
+
+
+def _belongs(place: Place, group: PeerGroup) -> bool:
+    """Whether ``place`` may be of ``group``, as far as its tier and list say (no query)."""
+    listed = group.place_ids is None or place.pk in group.place_ids
+    return place.tier == group.tier and listed
+
+
+def _form_errors(form: forms.Form) -> dict[str, list[str]]:
+    """The form's errors as DRF writes a 400: messages by field."""
+    return {
+        "non_field_errors" if name == NON_FIELD_ERRORS else name: list(messages)
+        for name, messages in form.errors.items()
+    }
+
+
+def _schema_parameters() -> list[OpenApiParameter]:
+    """The query parameters, read from the form so that schema and validation agree."""
+    types = {forms.IntegerField: OpenApiTypes.INT, forms.BooleanField: OpenApiTypes.BOOL}
+    parameters = []
+    for name, field in BenchmarkForm.base_fields.items():
+        choices = getattr(field, "choices", None)
+        parameters.append(
+            OpenApiParameter(
+                name,
+                type=types.get(type(field), OpenApiTypes.STR),
+                location=OpenApiParameter.QUERY,
+                required=field.required,
+                description=field.help_text or field.label,
+                enum=[value for value, _label in choices if value] if choices else None,
+            )
+        )
+    most = {
+        "default": CappedLimitOffsetPagination.default_limit,
+        "most": CappedLimitOffsetPagination.max_limit,
+    }
+    limit = _("Standings per page: %(default)s by default, at most %(most)s.") % most
+    offset = _("Standings to skip, from the best.")
+    for name, description in (("limit", limit), ("offset", offset)):
+        parameters.append(OpenApiParameter(name, OpenApiTypes.INT, description=description))
+    return parameters
+
+
+class BenchmarkView(APIView):
+    """Where each place of a peer group stands for one indicator and year: rank (1 is best),
+    direction-aware percentile (100 is best), and the group's quartiles and median.
+
+    The peers are places of one tier (a place alone means its tier in its country),
+    narrowed by any other criterion, or a saved peer group. Fewer than 5 places with values
+    get no ranking, and ``refusal`` says why; an indicator without values answers an empty
+    comparison, not an error.
+    """
+
+    @extend_schema(
+        operation_id="benchmarks_compare",
+        parameters=_schema_parameters(),
+        responses={
+            200: BenchmarkSerializer,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description=_("Messages by parameter, for each bad one.")
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        form = BenchmarkForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(_form_errors(form))
+        data = form.cleaned_data
+        indicator, place, verified_only = data["indicator"], data["place"], data["verified"]
+        group = form.group()
+        year = data["year"] or default_year(indicator, group, place, verified_only)
+        comparison = _compare(indicator, year, group, verified_only)
+
+        paginator = CappedLimitOffsetPagination()
+        page = paginator.paginate_queryset(comparison.standings, request, view=self)
+        own = [row for row in comparison.standings if place and row.place_id == place.pk]
+        rows = _standing_rows([*page, *own], indicator)
+        body = {
+            "indicator": indicator,
+            "year": year,
+            "peer_group": _peer_group(group, data["peer_group"]),
+            "verified_only": verified_only,
+            "ranked": comparison.ranked,
+            "refusal": comparison.refusal,
+            "spread": comparison.spread,
+            "place": rows[-1] if own else None,
+            "count": paginator.count,
+            "next": paginator.get_next_link(),
+            "previous": paginator.get_previous_link(),
+            "results": rows[: len(page)],
+        }
+        return Response(BenchmarkSerializer(body, context={"request": request}).data)
+
+
+def _compare(
+    indicator: Indicator, year: int | None, group: PeerGroup, verified_only: bool
+) -> Comparison:
+    """The comparison of ``year``; without a year (no values at all), an empty one."""
+    if year is not None:
+        return compare(indicator, year, group, verified_only=verified_only)
+    return Comparison(
+        indicator=indicator,
+        year=year,
+        group=group,
+        verified_only=verified_only,
+        spread=Spread(size=0),
+        refusal=refusal(indicator, 0),
+    )
+
+
+def _peer_group(group: PeerGroup, saved) -> dict:
+    return {
+        "description": group.describe(),
+        "criteria": {
+            "tier": group.tier,
+            "country": group.country,
+            "subdivision": group.subdivision,
+            "region": group.region,
+            "continent": group.continent,
+            "population": group.band,
+            "network": group.network,
+            "peer_group": saved.slug if saved else None,
+        },
+    }
+
+
+def _standing_rows(standings: list[Standing], indicator: Indicator) -> list[dict]:
+    """The standings with their place, source and verification: one query for them all."""
+    measurements: QuerySet = (
+        Measurement.objects.filter(pk__in={row.measurement_id for row in standings})
+        .select_related("place", "source")
+        .only("verification", "place__slug", "place__name", "source__slug")
+    )
+    by_id = {measurement.pk: measurement for measurement in measurements}
+    rows = []
+    for standing in standings:
+        measurement = by_id[standing.measurement_id]
+        rows.append(
+            {
+                "place": measurement.place,
+                "measurement": measurement.pk,
+                "value": standing.value,
+                "unit": indicator.unit,
+                "rank": standing.rank,
+                "percentile": standing.percentile,
+                "verification": measurement.verification,
+                "source": measurement.source.slug,
+            }
+        )
+    return rows

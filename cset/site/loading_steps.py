@@ -3,6 +3,7 @@
 The list lives in cset.site because the steps span every app.
 """
 
+from benchmarks.loaders.catalogue import load_catalogue
 from benchmarks.loaders.gcom import load_gcom
 from benchmarks.loaders.germany import load_german_municipalities
 from benchmarks.loaders.klimawatch import load_klimawatch
@@ -22,4 +23,6 @@ INITIAL_LOAD = [
     Step("German cities' CO2 balances", ("klimawatch",), load_klimawatch),
     Step("Münster climate measures", ("muenster-measures",), load_muenster_measures),
     Step("The initiative's events and activities", ("cset-initiative",), load_initiative),
+    # Last: it maps indicators the steps above load.
+    Step("Indicator catalogue", ("indicator-catalogue",), load_catalogue),
 ]

@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from benchmarks.choices import QualityFlag, QuantityKind
 from benchmarks.models import Measurement
+from benchmarks.scorecard import Scorecard, counting_by_year, scorecard
+from benchmarks.views import format_number
 from cset.reference.choices import Commitment, IdentifierScheme, NameKind
 from cset.reference.models import Membership, Place
 from events.models import Event
@@ -89,6 +91,7 @@ def place_profile(request: HttpRequest, slug: str) -> HttpResponse:
     children, children_count = _capped(place.children.all())
     constituents, constituents_count = _capped(place.constituents.all())
     measurements = _measurements(place)
+    headlines = headline_tables(measurements)
     names = names_by_script(place)
     cases, cases_count = _published_cases(place)
 
@@ -104,7 +107,9 @@ def place_profile(request: HttpRequest, slug: str) -> HttpResponse:
         "children_url": _place_list_url(parent=place.slug),
         "constituents": constituents,
         "constituents_count": constituents_count,
-        "headlines": headline_tables(measurements),
+        "scorecard": place_scorecard(place, measurements),
+        "headlines": headlines,
+        "has_charts": any(table.chart for table in headlines),
         "indicator_groups": indicator_groups(measurements),
         "measurements_api_url": _api_measurements_url(place),
         "cases": cases,
@@ -254,6 +259,24 @@ def _measurements(place: Place) -> list[Measurement]:
     return measurements
 
 
+def place_scorecard(place: Place, measurements: list[Measurement]) -> Scorecard:
+    """The place's scorecard among its default peers (its tier in its country), from the
+    measurements the profile holds already, with its changes written out."""
+    card = scorecard(place, measurements=measurements)
+    for row in card.rows:
+        row.change_text = change_text(row.change.difference) if row.change else ""
+        row.change_percent = (
+            change_text(100 * row.change.relative) if row.change and row.change.relative else ""
+        )
+    return card
+
+
+def change_text(difference: float) -> str:
+    """A signed number as readers write it: "+0.42", "−1,203" (a minus sign, not a hyphen)."""
+    sign = "+" if difference > 0 else "−" if difference < 0 else "±"
+    return sign + format_number(abs(difference))
+
+
 def _prepare_value(measurement: Measurement) -> None:
     """Set ``shown_value`` (formatted, "" when missing) and ``shown_unit`` on a measurement.
 
@@ -269,22 +292,6 @@ def _prepare_value(measurement: Measurement) -> None:
     measurement.shown_value = "" if value is None else format_number(value)
     flags = dict(QualityFlag.choices)
     measurement.flag_labels = [str(flags.get(flag, flag)) for flag in measurement.quality_flags]
-
-
-def format_number(value: float) -> str:
-    """A value with the decimals its size deserves, grouped as the reader's language does."""
-    magnitude = abs(value)
-    if float(value).is_integer() or magnitude >= 1000:
-        decimals = 0
-    elif magnitude >= 100:
-        decimals = 1
-    elif magnitude >= 1:
-        decimals = 2
-    else:
-        decimals = 3
-    return formats.number_format(
-        round(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True
-    )
 
 
 @dataclass
@@ -306,6 +313,29 @@ class HeadlineTable:
         """The verification all its values share, or "" when they differ."""
         labels = {str(m.get_verification_display()) for m in self.measurements}
         return labels.pop() if len(labels) == 1 else ""
+
+    @property
+    def chart_id(self) -> str:
+        return f"series-{self.indicator.code}"
+
+    @property
+    def chart(self) -> dict:
+        """The values over the years for static/js/charts.js, the one that counts in each
+        year (as in the scorecard); empty with fewer than two years with a value."""
+        by_year = {
+            year: measurement.value_canonical
+            for year, measurement in counting_by_year(self.measurements).items()
+            if measurement.value_canonical is not None
+        }
+        if len(by_year) < 2:
+            return {}
+        years = sorted(by_year)
+        return {
+            "name": self.indicator.name,
+            "unit": self.indicator.unit,
+            "years": [str(year) for year in years],
+            "values": [by_year[year] for year in years],
+        }
 
 
 def headline_tables(measurements: list[Measurement]) -> list[HeadlineTable]:

@@ -193,20 +193,21 @@ def test_detail_lists_every_source_of_its_values_when_it_has_none(client, catalo
     assert [s.title for s in response.context["sources"]] == ["Covenant", "UK register"]
 
 
-def test_detail_shows_one_row_per_measurement_with_its_source(client, catalogue):
+def test_detail_lists_each_place_once_with_the_value_that_counts(client, catalogue):
     response = client.get(detail("population"))
 
     rows = response.context["page"].object_list
-    town_a = [row for row in rows if row.place.name == "Town A"]
-    assert sorted(row.source.title for row in town_a) == ["Covenant", "UK register"]
+    town_a = [row for row in rows if row.measurement.place.name == "Town A"]
+    # Two sources of equal verification: the one loaded first counts, as in the ranking.
+    assert [row.measurement.source.title for row in town_a] == ["UK register"]
     html = response.content.decode()
-    assert f'href="{reverse("site:place", args=[town_a[0].place.slug])}"' in html
+    assert f'href="{reverse("site:place", args=[town_a[0].measurement.place.slug])}"' in html
 
 
-def test_detail_shows_a_missing_value_by_its_notation_never_as_zero(client, catalogue):
+def test_detail_counts_missing_values_by_their_notation_never_as_zero(client, catalogue):
     html = client.get(detail("population")).content.decode()
 
-    assert '<abbr title="Not reported" class="notation">NR</abbr>' in html
+    assert '<abbr title="Not reported" class="notation">NR</abbr> (not reported) 1 place' in html
 
 
 def test_detail_shows_quality_flag_labels(client, catalogue):
@@ -223,32 +224,39 @@ def test_detail_defaults_to_the_latest_year_with_values(client, catalogue):
     population = catalogue["population"]
     town = catalogue["places"][0]
     factories.MeasurementFactory(indicator=population, place=town, year=2015, value=480)
-    # A later year holding only a notation is listed, but not chosen by default.
+    # A later year holding only a notation is not offered: nothing could be compared.
     factories.MeasurementFactory(indicator=population, place=town, year=2022, missing=True)
 
     response = client.get(detail("population"))
 
-    assert response.context["year"] == 2020
-    assert response.context["years"] == [2022, 2020, 2015]
+    assert response.context["comparison"].year == 2020
+    assert response.context["years"] == [2020, 2015]
     html = response.content.decode()
-    assert '<option value="2020" selected>2020</option>' in html
-    assert client.get(detail("population"), {"year": 2015}).context["year"] == 2015
+    assert '<option value="" selected>Latest with values (2020)</option>' in html
+    assert '<option value="2015">2015</option>' in html
+    assert client.get(detail("population"), {"year": 2015}).context["comparison"].year == 2015
 
 
-@pytest.mark.parametrize("year", ["abc", "99999", "1800", "2019", "-1", "\x00"])
-def test_detail_falls_back_to_the_latest_year_on_a_year_without_values(client, catalogue, year):
+@pytest.mark.parametrize("year", ["abc", "99999", "1800", "2019", "-1", "\x00", "2022"])
+def test_detail_refuses_a_year_without_values_with_the_form_error(client, catalogue, year):
+    factories.MeasurementFactory(
+        indicator=catalogue["population"], place=catalogue["places"][0], year=2022, missing=True
+    )
+
     response = client.get(detail("population"), {"year": year})
 
-    assert response.status_code == 200
-    assert response.context["year"] == 2020
-    assert "There are no values for the year" in response.content.decode()
+    assert response.status_code == 400
+    assert "comparison" not in response.context
+    html = response.content.decode()
+    assert "This comparison cannot be made" in html
+    assert 'id="id_year-errors"' in html
 
 
 def test_detail_of_an_indicator_without_values_says_so(client, catalogue):
     response = client.get(detail("co2-transport"))
 
     assert response.status_code == 200
-    assert "This indicator has no values yet." in response.content.decode()
+    assert "No values yet: this indicator is part of the catalogue" in response.content.decode()
     assert client.get(values_csv("co2-transport")).status_code == 200
 
 
@@ -258,7 +266,7 @@ def test_detail_of_an_unknown_indicator_is_404(client, db):
 
 @pytest.fixture
 def sixty_values(db):
-    """Sixty values of one year (two pages), with ties and missing values."""
+    """Sixty values of one year (two pages of the values CSV), with ties and missing values."""
     indicator = factories.IndicatorFactory(code="heat")
     source = factories.SourceFactory()
     for n in range(60):
@@ -269,34 +277,20 @@ def sixty_values(db):
     return indicator
 
 
-def _table_ids(client, code: str, sort: str) -> list[int]:
-    ids = []
-    for number in (1, 2):
-        page = client.get(detail(code), {"sort": sort, "page": number}).context["page"]
-        ids += [row.pk for row in page.object_list]
-    return ids
-
-
 @pytest.mark.parametrize("sort", ["value", "-value"])
-def test_values_sort_puts_missing_values_last_both_ways(client, sixty_values, sort):
-    rows = []
-    for number in (1, 2):
-        rows += client.get(detail("heat"), {"sort": sort, "page": number}).context["page"]
+def test_values_csv_puts_missing_values_last_both_ways(client, sixty_values, sort):
+    rows = csv_rows(client.get(values_csv("heat"), {"sort": sort, "year": 2020}))
 
-    values = [row.value_canonical for row in rows]
+    values = [float(row["value"]) if row["value"] else None for row in rows]
     present = [value for value in values if value is not None]
     assert values[len(present) :] == [None] * 6
     assert present == sorted(present, reverse=sort == "-value")
-    # Ties broken by id, ascending, in both directions.
-    for a, b in zip(rows, rows[1:], strict=False):
-        if a.value_canonical == b.value_canonical:
-            assert a.pk < b.pk
 
 
 @pytest.mark.parametrize(
     ("sort", "ordering"), [("value", "value_canonical"), ("-value", "-value_canonical")]
 )
-def test_values_table_is_the_api_list_in_the_same_order(
+def test_values_csv_is_the_api_list_in_the_same_order(
     client, api_client, sixty_values, sort, ordering
 ):
     api = api_client.get(
@@ -304,29 +298,25 @@ def test_values_table_is_the_api_list_in_the_same_order(
         {"indicator": "heat", "year": 2020, "ordering": ordering, "limit": 100},
     ).json()
 
-    assert _table_ids(client, "heat", sort) == [row["id"] for row in api["results"]]
+    rows = csv_rows(client.get(values_csv("heat"), {"sort": sort, "year": 2020}))
+
+    assert [row["place_slug"] for row in rows] == [row["place"]["slug"] for row in api["results"]]
 
 
 @pytest.mark.parametrize("sort", ["place", "-place"])
-def test_values_sort_by_place_name(client, sixty_values, sort):
-    rows = client.get(detail("heat"), {"sort": sort}).context["page"].object_list
+def test_values_csv_sorts_by_place_name(client, sixty_values, sort):
+    rows = csv_rows(client.get(values_csv("heat"), {"sort": sort, "year": 2020}))
 
-    names = [row.place.name for row in rows]
+    names = [row["place_name"] for row in rows]
     assert names == sorted(names, reverse=sort == "-place")
 
 
-@pytest.mark.parametrize("sort", ["value", "-value", "place", "-place"])
-def test_csv_holds_exactly_the_table_rows_of_every_page(client, sixty_values, sort):
-    table = []
-    for number in (1, 2):
-        table += client.get(detail("heat"), {"sort": sort, "page": number}).context["page"]
-
-    response = client.get(values_csv("heat"), {"sort": sort, "year": 2020})
+def test_values_csv_holds_every_value_of_the_year(client, sixty_values):
+    response = client.get(values_csv("heat"), {"year": 2020})
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = csv_rows(response)
-    assert [row["place_slug"] for row in rows] == [m.place.slug for m in table]
     assert len(rows) == 60
     missing = [row for row in rows if row["notation"]]
     assert {(row["value"], row["unit"], row["notation"]) for row in missing} == {("", "", "NR")}
@@ -360,11 +350,11 @@ def test_csv_joins_quality_flags(client, db):
     assert rows[0]["quality_flags"] == "inconsistent_total;thousands_separator_read"
 
 
-def test_the_table_links_to_the_csv_of_its_year_and_sort(client, sixty_values):
-    html = client.get(detail("heat"), {"sort": "place"}).content.decode()
+def test_the_page_links_to_the_values_csv_of_its_year(client, sixty_values):
+    html = client.get(detail("heat")).content.decode()
 
-    assert f'href="{values_csv("heat")}?year=2020&amp;sort=place"' in html
-    assert "Download these 60 rows (CSV)" in html
+    assert f'href="{values_csv("heat")}?year=2020"' in html
+    assert "Every value of 2020 from every source (CSV)" in html
 
 
 @pytest.mark.parametrize(
@@ -380,7 +370,8 @@ def test_the_table_links_to_the_csv_of_its_year_and_sort(client, sixty_values):
         ({"sort": "\x00"}, 200),
     ],
 )
-def test_values_pages_never_fail(client, sixty_values, params, status):
+def test_ranked_pages_never_fail(client, sixty_values, params, status):
+    # 54 places with a value: two pages of 50.
     assert client.get(detail("heat"), params).status_code == status
 
 
@@ -395,11 +386,12 @@ def test_detail_queries_do_not_grow_with_rows(client, db, django_assert_max_num_
             )
 
     add(3)
-    # indicator, mappings, years, count, page ids, page rows, source ids, sources.
-    with django_assert_max_num_queries(8) as few:
+    # indicator, mappings, years, source ids, sources, spread, standings, page rows,
+    # notations.
+    with django_assert_max_num_queries(9) as few:
         client.get(detail("grows"))
     add(40)
-    with django_assert_max_num_queries(8) as many:
+    with django_assert_max_num_queries(9) as many:
         response = client.get(detail("grows"))
 
     assert len(response.context["page"].object_list) == 43

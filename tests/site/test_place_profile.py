@@ -167,7 +167,10 @@ def test_the_profile_shows_co2_per_person_by_year_latest_first(client, mancheste
     assert "CO2 per person by year" in html
     headline = html[html.index("CO2 per person by year") :]
     assert headline.index("3.03") < headline.index("3.45")
-    assert f'href="{reverse("indicators:detail", args=["gb-co2-per-person"])}"' in html
+    per_person = reverse("indicators:detail", args=["gb-co2-per-person"])
+    assert f'href="{per_person}?place=manchester"' in html
+    # Each year opens the comparison of that year.
+    assert f'href="{per_person}?place=manchester&amp;year=2019"' in headline
 
 
 def test_indicator_values_show_notations_and_flags_never_zero(client, manchester):
@@ -179,7 +182,7 @@ def test_indicator_values_show_notations_and_flags_never_zero(client, manchester
     assert '<abbr title="Confidential">C</abbr>' in html
     assert "1,685" in html
     assert "Sectors disagree with the total" in html
-    assert f'href="{reverse("indicators:detail", args=["gb-co2-total"])}"' in html
+    assert f'href="{reverse("indicators:detail", args=["gb-co2-total"])}?place=manchester"' in html
 
 
 def test_only_published_cases_appear_on_a_profile(client, manchester):
@@ -285,8 +288,9 @@ def test_the_profile_needs_the_same_queries_for_3_or_30_of_everything(
     place = _rich_place(count)
 
     # The place (with country, parent, combined authority), names, identifiers,
-    # memberships, children, constituents, measurements, cases, their themes, events.
-    with django_assert_max_num_queries(11):
+    # memberships, children, constituents, measurements, the scorecard's standings, cases,
+    # their themes (and their count when they are cut), events.
+    with django_assert_max_num_queries(12):
         response = client.get(profile_url(place))
 
     assert response.status_code == 200

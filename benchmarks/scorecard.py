@@ -1,0 +1,177 @@
+"""A place's scorecard: every indicator it has values for, with its latest value, the change
+since the year before, and where it stands among its peers.
+
+Two queries whatever the number of indicators: the place's measurements, and one call of
+``peers.standings`` that ranks the place on all its indicators at once.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from cset.reference.models import Place
+
+from .choices import Direction, QualityFlag
+from .models import Indicator, Measurement
+from .peers import VERIFICATION_ORDER, PeerGroup, Standing, standings
+
+BETTER, WORSE, UNCHANGED, NEUTRAL = "better", "worse", "unchanged", "neutral"
+
+CHANGE_WORDS = {
+    BETTER: _("better"),
+    WORSE: _("worse"),
+    UNCHANGED: _("unchanged"),
+    NEUTRAL: "",
+}
+
+
+@dataclass
+class Change:
+    """How a value moved from one year to a later one, judged by the indicator's direction."""
+
+    difference: float
+    relative: float | None
+    since: int
+    sense: str
+
+    @property
+    def arrow(self) -> str:
+        if self.difference > 0:
+            return "▲"
+        if self.difference < 0:
+            return "▼"
+        return "="
+
+    @property
+    def words(self) -> str:
+        return str(CHANGE_WORDS[self.sense])
+
+
+@dataclass
+class ScorecardRow:
+    """One indicator of a place: its latest measurement (a value, or a notation saying why
+    there is none), the one before it, the change, and the place's standing."""
+
+    indicator: Indicator
+    latest: Measurement
+    previous: Measurement | None = None
+    change: Change | None = None
+    standing: Standing | None = None
+    flag_labels: list[str] = field(default_factory=list)
+
+    @property
+    def year(self) -> int:
+        return self.latest.year
+
+    @property
+    def missing(self) -> bool:
+        return self.latest.value_canonical is None
+
+
+@dataclass
+class Scorecard:
+    """A place's rows, one per indicator, and the peer group they are ranked in."""
+
+    place: Place
+    group: PeerGroup
+    rows: list[ScorecardRow]
+
+
+def scorecard(
+    place: Place,
+    group: PeerGroup | None = None,
+    *,
+    measurements: Iterable[Measurement] | None = None,
+) -> Scorecard:
+    """Every indicator with a measurement for ``place``, with its standing in ``group``
+    (default: the place's tier in its country).
+
+    ``measurements`` are the place's, with their indicators, when the caller holds them
+    already (the place profile does); otherwise they are loaded here.
+    """
+    group = group or PeerGroup.around(place)
+    if measurements is None:
+        measurements = Measurement.objects.filter(place=place).select_related("indicator")
+    rows = [_row(indicator, by_year) for indicator, by_year in _by_indicator(measurements)]
+    _add_standings(place, group, rows)
+    rows.sort(key=lambda row: (row.indicator.name, row.indicator.code))
+    return Scorecard(place=place, group=group, rows=rows)
+
+
+def _by_indicator(measurements: Iterable[Measurement]):
+    """(indicator, {year: the measurement that counts}) for each indicator."""
+    grouped: dict[int, list[Measurement]] = {}
+    for measurement in measurements:
+        grouped.setdefault(measurement.indicator_id, []).append(measurement)
+    return [(rows[0].indicator, counting_by_year(rows)) for rows in grouped.values()]
+
+
+def counting_by_year(measurements: Iterable[Measurement]) -> dict[int, Measurement]:
+    """The measurement that counts in each year: a value before a notation, then the best
+    verified, then the lowest source id. It is the ranking's rule, so that a place's
+    scorecard and charts show the value that was ranked."""
+    chosen: dict[int, Measurement] = {}
+    for measurement in measurements:
+        current = chosen.get(measurement.year)
+        if current is None or _preference(measurement) < _preference(current):
+            chosen[measurement.year] = measurement
+    return chosen
+
+
+def _preference(measurement: Measurement) -> tuple:
+    return (
+        measurement.value_canonical is None,
+        -VERIFICATION_ORDER.get(measurement.verification, 0),
+        measurement.source_id,
+    )
+
+
+def _row(indicator: Indicator, by_year: dict[int, Measurement]) -> ScorecardRow:
+    years = sorted(by_year, reverse=True)
+    latest = by_year[years[0]]
+    previous = by_year[years[1]] if len(years) > 1 else None
+    flags = dict(QualityFlag.choices)
+    return ScorecardRow(
+        indicator=indicator,
+        latest=latest,
+        previous=previous,
+        change=change_between(indicator, previous, latest),
+        flag_labels=[str(flags.get(flag, flag)) for flag in latest.quality_flags],
+    )
+
+
+def change_between(
+    indicator: Indicator, earlier: Measurement | None, later: Measurement
+) -> Change | None:
+    """The change from ``earlier`` to ``later``; None unless both hold a value."""
+    if earlier is None or earlier.value_canonical is None or later.value_canonical is None:
+        return None
+    difference = later.value_canonical - earlier.value_canonical
+    relative = difference / abs(earlier.value_canonical) if earlier.value_canonical else None
+    return Change(difference, relative, earlier.year, _sense(indicator.direction, difference))
+
+
+def _sense(direction: str, difference: float) -> str:
+    if direction == Direction.CONTEXT:
+        return NEUTRAL
+    if difference == 0:
+        return UNCHANGED
+    rising_is_better = direction == Direction.HIGHER_IS_BETTER
+    return BETTER if (difference > 0) == rising_is_better else WORSE
+
+
+def _add_standings(place: Place, group: PeerGroup, rows: list[ScorecardRow]) -> None:
+    """Rank the place on every indicator whose latest measurement holds a value: one query."""
+    ranked = [row for row in rows if not row.missing]
+    if not ranked:
+        return
+    found = standings(
+        [row.indicator for row in ranked],
+        {row.indicator.pk: row.year for row in ranked},
+        group,
+        place_id=place.pk,
+    )
+    by_indicator = {standing.indicator_id: standing for standing in found}
+    for row in ranked:
+        row.standing = by_indicator.get(row.indicator.pk)

@@ -6,12 +6,14 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from cset.reference.choices import Continent, PlaceTier
-from cset.reference.models import Network, Place
+from cset.reference.models import Country, Network, Place
 
 from .models import SavedPeerGroup
 from .peers import POPULATION_BANDS, PeerGroup
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
+TRUE_WORDS = frozenset({"true", "1", "on", "yes"})
+FALSE_WORDS = frozenset({"", "false", "0", "off", "no"})
 
 
 class ComparisonForm(forms.Form):
@@ -98,6 +100,19 @@ class ComparisonForm(forms.Form):
         if place is None:
             raise forms.ValidationError(_("There is no place with this slug."))
         return place
+
+    def clean_country(self) -> str:
+        code = self.cleaned_data["country"].upper()
+        if code and not Country.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("There is no country with this code."))
+        return code
+
+    def clean_verified(self) -> bool:
+        # A checkbox reads any text as true; a link or an API call deserves a clear answer.
+        raw = (self.data.get(self.add_prefix("verified")) or "").strip().lower()
+        if raw not in TRUE_WORDS | FALSE_WORDS:
+            raise forms.ValidationError(_("Give true or false."))
+        return raw in TRUE_WORDS
 
     def clean_network(self) -> str:
         slug = self.cleaned_data["network"]

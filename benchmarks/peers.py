@@ -259,14 +259,15 @@ kept AS (
     WHERE pick = 1
 )"""
 
-# Every place: rank = 1 + places better; percentile share = places worse / (n - 1), which
-# is PERCENT_RANK() ascending. Both come from one ordering (counting the places at least as
-# good), so that the database sorts the group once rather than once per direction. The
-# position by value gives the quartiles' neighbours, as in _SPREAD_SQL.
+# Every place: rank = 1 + places better; percentile share = the other places that are not
+# better / (n - 1) = (n - rank) / (n - 1), so that places tied for best all read 100 and
+# the percentile never contradicts the rank. Both come from one ordering, so that the
+# database sorts the group once. The position by value gives the quartiles' neighbours,
+# as in _SPREAD_SQL.
 _RANKING_SQL = """WITH {kept}
 SELECT k.id, k.place_id, k.indicator_id, k.year, k.value_canonical,
     RANK() OVER by_merit AS position,
-    CAST(COUNT(*) OVER whole - COUNT(*) OVER by_merit AS DOUBLE PRECISION)
+    CAST(COUNT(*) OVER whole - RANK() OVER by_merit AS DOUBLE PRECISION)
         / NULLIF(COUNT(*) OVER whole - 1, 0) AS share_below,
     COUNT(*) OVER whole AS group_size,
     ROW_NUMBER() OVER by_value - 1 AS value_position
@@ -295,13 +296,12 @@ own AS (
 counted AS (
     SELECT k.indicator_id,
         SUM(CASE WHEN k.better > o.better THEN 1 ELSE 0 END) AS above,
-        SUM(CASE WHEN k.better < o.better THEN 1 ELSE 0 END) AS below,
         COUNT(*) AS size
     FROM kept k JOIN own o ON o.indicator_id = k.indicator_id
     GROUP BY k.indicator_id
 )
 SELECT o.id, o.place_id, o.indicator_id, o.year, o.value_canonical, 1 + n.above,
-    CAST(n.below AS DOUBLE PRECISION) / NULLIF(n.size - 1, 0), n.size
+    CAST(n.size - 1 - n.above AS DOUBLE PRECISION) / NULLIF(n.size - 1, 0), n.size
 FROM own o JOIN counted n ON n.indicator_id = o.indicator_id
 ORDER BY o.indicator_id
 """

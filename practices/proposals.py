@@ -312,6 +312,17 @@ def merge_proposal(
         known = Place.objects.filter(pk=place.pk).first()
         if known is None:
             raise missing
+        if known.country_id != locked.country_id:
+            # A typed slug may name a place anywhere; a proposal is a place of its country.
+            raise ValidationError(
+                {
+                    "place": _(
+                        "%(place)s is in another country than the proposed place: choose a "
+                        "place of the same country."
+                    )
+                    % {"place": known.name}
+                }
+            )
         _add_to_case(locked, known, user)
         _record(locked, ProposalStatus.MERGED, known, user, note)
 

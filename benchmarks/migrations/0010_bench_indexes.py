@@ -17,7 +17,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='measurement',
             index=models.Index(
-                fields=['indicator', 'year', 'place', 'value_canonical', 'verification', 'source', 'id'],
+                fields=[
+                    'indicator', 'year', 'place', 'value_canonical', 'verification', 'source', 'id'
+                ],
                 name='measurement_peers_idx',
             ),
         ),

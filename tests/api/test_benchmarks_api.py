@@ -76,11 +76,11 @@ def test_ranks_percentiles_and_quartiles_match_the_hand_computed_set(api_client,
 
     assert response.status_code == 200, response.content
     body = response.json()
-    # Best first: a 10, b = c 20, d 40, e 50; percentile = places worse / (n - 1).
+    # Best first: a 10, b = c 20, d 40, e 50; percentile = (n - rank) / (n - 1).
     assert standings(body) == {
         "a": (1, 100.0),
-        "b": (2, 50.0),
-        "c": (2, 50.0),
+        "b": (2, 75.0),
+        "c": (2, 75.0),
         "d": (4, 25.0),
         "e": (5, 0.0),
     }
@@ -111,8 +111,8 @@ def test_higher_is_better_turns_the_order_round(api_client, places, source):
     assert standings(body) == {
         "e": (1, 100.0),
         "d": (2, 75.0),
-        "b": (3, 25.0),
-        "c": (3, 25.0),
+        "b": (3, 50.0),
+        "c": (3, 50.0),
         "a": (5, 0.0),
     }
 
@@ -131,7 +131,7 @@ def test_a_place_brings_its_tier_country_and_latest_year(api_client, co2, places
     assert body["peer_group"]["criteria"]["country"] == "GB"
     assert body["peer_group"]["description"] == "Local, GB"
     assert body["place"]["place"]["slug"] == "b"
-    assert (body["place"]["rank"], body["place"]["percentile"]) == (2, 50.0)
+    assert (body["place"]["rank"], body["place"]["percentile"]) == (2, 75.0)
     assert older["year"] == 2018
     assert older["refusal"].startswith("Only 1 places")
     assert older["place"]["value"] == 5.0

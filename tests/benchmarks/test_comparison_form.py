@@ -57,6 +57,8 @@ def test_a_saved_group_lists_its_places(manchester):
         ({"tier": "local", "network": "nope"}, "network"),
         ({"tier": "local", "peer_group": "nope"}, "peer_group"),
         ({"tier": "local", "region": "x" * 10_000}, "region"),
+        ({"tier": "local", "country": "XX"}, "country"),
+        ({"tier": "local", "verified": "bogus"}, "verified"),
     ],
 )
 def test_bad_choices_are_field_errors(manchester, data, field):
@@ -64,3 +66,11 @@ def test_bad_choices_are_field_errors(manchester, data, field):
 
     assert not form.is_valid()
     assert field in form.errors
+
+
+@pytest.mark.parametrize(("text", "verified"), [("true", True), ("1", True), ("0", False)])
+def test_verified_reads_true_and_false_words(manchester, text, verified):
+    form = ComparisonForm({"place": "manchester", "verified": text})
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["verified"] is verified

@@ -30,11 +30,12 @@ VALUES = {
     "derby": 40.0,
     "exeter": 50.0,
 }
-# Ranks and percentiles by hand: percentile = places worse / (n - 1) × 100.
+# Ranks and percentiles by hand: percentile = other places not better / (n - 1) × 100,
+# that is (n - rank) / (n - 1): tied places share both.
 EXPECTED = {
     "ashford": (1, 100.0),
-    "bolton": (2, 60.0),
-    "crewe": (2, 60.0),
+    "bolton": (2, 80.0),
+    "crewe": (2, 80.0),
     "gloucester": (4, 40.0),
     "derby": (5, 20.0),
     "exeter": (6, 0.0),
@@ -258,7 +259,8 @@ def test_a_place_of_another_tier_is_not_slipped_into_the_group(client, places):
 def test_a_place_without_a_value_says_so(client, places):
     html = client.get(detail(), {"place": "fareham"}).content.decode()
 
-    assert "<strong>Fareham</strong> has no value for 2020 in this group." in html
+    sentence = "<strong>Fareham</strong> is not among the places of this group with a value for"
+    assert f"{sentence} 2020" in html
 
 
 def test_verified_only_leaves_out_self_reported_values(client, places, indicator):

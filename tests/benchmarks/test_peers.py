@@ -55,11 +55,12 @@ def test_lower_is_better_ranks_and_percentiles(places):
 
     comparison = compare(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL, country="GB"))
 
-    # Ordered best first: A 10, B = C 20, D 40, E 50. Percent rank = places worse / (n - 1).
+    # Ordered best first: A 10, B = C 20, D 40, E 50. Percentile = other places not
+    # better / (n - 1) = (n - rank) / (n - 1): tied places share rank and percentile.
     assert _by_name(comparison, places) == {
         "A": (1, 100.0),
-        "B": (2, 50.0),
-        "C": (2, 50.0),
+        "B": (2, 75.0),
+        "C": (2, 75.0),
         "D": (4, 25.0),
         "E": (5, 0.0),
     }
@@ -76,8 +77,8 @@ def test_higher_is_better_turns_the_order_round(places):
     assert _by_name(comparison, places) == {
         "E": (1, 100.0),
         "D": (2, 75.0),
-        "B": (3, 25.0),
-        "C": (3, 25.0),
+        "B": (3, 50.0),
+        "C": (3, 50.0),
         "A": (5, 0.0),
     }
 
@@ -228,3 +229,25 @@ def test_quartile_positions_are_floored_on_every_database(country):
     result = spread(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL))
 
     assert (result.lower_quartile, result.median, result.upper_quartile) == (2.5, 4.0, 5.5)
+
+
+def test_places_tied_for_best_all_read_100(country):
+    # 342 of 361 UK authorities emit nothing from large installations: all are best.
+    indicator = factories.IndicatorFactory()
+    for value in (0.0, 0.0, 0.0, 5.0, 9.0):
+        factories.MeasurementFactory(
+            indicator=indicator, place=factories.PlaceFactory(country=country), value=value
+        )
+    group = PeerGroup(tier=PlaceTier.LOCAL)
+
+    rows = compare(indicator, 2020, group).standings
+    one = standings([indicator], {indicator.pk: 2020}, group, place_id=rows[0].place_id)
+
+    assert [(row.rank, row.percentile) for row in rows] == [
+        (1, 100.0),
+        (1, 100.0),
+        (1, 100.0),
+        (4, 25.0),
+        (5, 0.0),
+    ]
+    assert [(row.rank, row.percentile) for row in one] == [(1, 100.0)]

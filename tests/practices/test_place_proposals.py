@@ -1008,3 +1008,28 @@ def test_two_curators_approving_at_once_add_one_place(monkeypatch):
     ]
     assert Place.objects.filter(name="Ushguli").count() == 1
     assert practice.places.count() == 1
+
+
+def test_a_proposal_is_never_merged_into_a_place_of_another_country(django_user_model):
+    """A typed slug may name any place: Manchester is not a village in Ethiopia."""
+    from django.core.exceptions import ValidationError
+
+    from practices import proposals
+    from tests.roles import curator, submitter
+
+    owner = submitter("proposer")
+    practice = factories.PracticeFactory(submitted_by=owner)
+    ethiopia = factories.CountryFactory(code="ET", name="Ethiopia")
+    manchester = factories.PlaceFactory(country=factories.CountryFactory(code="GB"))
+    proposal = proposals.propose_place(
+        practice,
+        {"name": "ሰላም", "country": ethiopia, "latitude": 9.03, "longitude": 38.74},
+        actor=owner,
+    )
+
+    with pytest.raises(ValidationError, match="another country"):
+        proposals.merge_proposal(proposal, manchester, actor=curator("decider"))
+
+    proposal.refresh_from_db()
+    assert proposal.status == "pending"
+    assert not practice.places.exists()

@@ -251,3 +251,21 @@ def test_places_tied_for_best_all_read_100(country):
         (5, 0.0),
     ]
     assert [(row.rank, row.percentile) for row in one] == [(1, 100.0)]
+
+
+def test_a_stock_is_never_summed_over_years(country):
+    # Population is a stock: 2020's comparison reads 2020's count, not 2019's plus 2020's.
+    population = factories.IndicatorFactory(code="population", direction=Direction.CONTEXT)
+    places = [factories.PlaceFactory(country=country) for _ in range(5)]
+    for number, place in enumerate(places, start=1):
+        for year in (2019, 2020):
+            factories.MeasurementFactory(
+                place=place, indicator=population, year=year, value=1000 * number + year
+            )
+
+    comparison = compare(population, 2020, PeerGroup(tier=PlaceTier.LOCAL))
+
+    assert sorted(row.value for row in comparison.standings) == [
+        1000 * number + 2020 for number in range(1, 6)
+    ]
+    assert comparison.spread.maximum == 5000 + 2020

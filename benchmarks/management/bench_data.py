@@ -243,8 +243,9 @@ def fill(cursor: CursorWrapper, sizes: FillSizes, *, seed: float, progress) -> N
     ):
         place_ids = _bench_place_range(cursor)
         for low in range(place_ids[0], place_ids[1] + 1, PLACES_PER_BATCH):
-            _insert_measurements(cursor, sizes, source_id, low, low + PLACES_PER_BATCH)
-            progress(f"values for places up to id {min(low + PLACES_PER_BATCH, place_ids[1])}")
+            high = low + PLACES_PER_BATCH
+            _insert_measurements(cursor, sizes, source_id, low, high)
+            progress(f"values of places {low} to {min(high - 1, place_ids[1])}")
         progress("rebuilding the indexes of the values")
 
     _set_place_populations(cursor, sizes)

@@ -3,9 +3,13 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from cset.reference.admin import PlaceAdmin
 from cset.reference.choices import PlaceTier
+from cset.reference.models import Place
 
+from . import stored_standings
 from .models import Indicator, IndicatorMapping, Measurement, SavedPeerGroup, Target
+from .services import measurements_written
 
 
 class IndicatorMappingInline(admin.TabularInline):
@@ -20,6 +24,11 @@ class IndicatorAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     inlines = [IndicatorMappingInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "direction" in form.changed_data:
+            stored_standings.refresh_indicator(obj)
+
 
 @admin.register(Measurement)
 class MeasurementAdmin(admin.ModelAdmin):
@@ -29,6 +38,50 @@ class MeasurementAdmin(admin.ModelAdmin):
     raw_id_fields = ["place", "indicator"]
     list_select_related = ["indicator", "place"]
     show_full_result_count = False
+
+    # Each write recomputes the derived values and standings it moves, as an import does.
+
+    def save_model(self, request, obj, form, change):
+        before = _pairs(Measurement.objects.filter(pk=obj.pk)) if change else set()
+        super().save_model(request, obj, form, change)
+        measurements_written({*before, (obj.indicator_id, obj.year)})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        measurements_written({(obj.indicator_id, obj.year)})
+
+    def delete_queryset(self, request, queryset):
+        pairs = _pairs(queryset)
+        super().delete_queryset(request, queryset)
+        measurements_written(pairs)
+
+
+def _pairs(measurements) -> set[tuple[int, int]]:
+    return set(measurements.order_by().values_list("indicator_id", "year").distinct())
+
+
+class PlaceWithStandingsAdmin(PlaceAdmin):
+    """The place admin of cset.reference, keeping stored standings right: a place's tier
+    and country choose its default peers."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"tier", "country"} & set(form.changed_data):
+            stored_standings.refresh_places([obj.pk])
+
+    def delete_model(self, request, obj):
+        pairs = _pairs(Measurement.objects.filter(place=obj))
+        super().delete_model(request, obj)
+        stored_standings.refresh(pairs)
+
+    def delete_queryset(self, request, queryset):
+        pairs = _pairs(Measurement.objects.filter(place__in=queryset))
+        super().delete_queryset(request, queryset)
+        stored_standings.refresh(pairs)
+
+
+admin.site.unregister(Place)
+admin.site.register(Place, PlaceWithStandingsAdmin)
 
 
 @admin.register(Target)

@@ -48,7 +48,7 @@ from cset.reference.models import Country, Place, PlaceIdentifier, PlaceName, So
 from cset.reference.text import fold
 
 from .choices import Method, Notation, QuantityKind, Verification
-from .derived import DERIVED, refresh_derived
+from .derived import DERIVED
 from .import_files import (
     COLUMNS,
     Cell,
@@ -63,6 +63,7 @@ from .import_files import (
     read_content,
 )
 from .models import IMPORT_PERMISSION, ImportBatch, ImportStatus, Indicator, Measurement
+from .services import measurements_written
 from .units import UnitError, conversion_factor, convert, known_units
 
 __all__ = [
@@ -690,11 +691,20 @@ def commit(dry_run: Plan, actor) -> Plan:
             if fresh.fingerprint != dry_run.fingerprint:
                 raise StoredDataChanged(_changed_message())
             _write(fresh.rows)
-            refresh_derived()
+            measurements_written(_written_pairs(fresh.rows))
     except IntegrityError as error:
         # Another writer added one of these measurements after the plan was made.
         raise StoredDataChanged(_changed_message()) from error
     return fresh
+
+
+def _written_pairs(rows: list[RowPlan]) -> set[tuple[int, int]]:
+    """The (indicator id, year) pairs the rows wrote."""
+    return {
+        (row.indicator_obj.pk, row.year)
+        for row in rows
+        if row.outcome in (Outcome.CREATE, Outcome.UPDATE)
+    }
 
 
 def _changed_message() -> str:

@@ -142,6 +142,8 @@ class Measurement(models.Model):
                 fields=["indicator", "place", "value_canonical"], name="measurement_coverage_idx"
             ),
             models.Index(fields=["verification", "id"], name="measurement_verified_idx"),
+            # The sources an indicator's values come from, one probe per source.
+            models.Index(fields=["indicator", "source"], name="measurement_sources_idx"),
             models.Index(fields=["method", "id"], name="measurement_method_idx"),
             models.Index(fields=["value_canonical", "id"], name="measurement_value_idx"),
             # A peer comparison reads it alone (see migration 0010).
@@ -172,6 +174,42 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.place_id} {self.year}"
+
+
+class StoredStanding(models.Model):
+    """Where a place stood for an indicator in a year among the places of its tier in its
+    country: the peer group a scorecard shows by default.
+
+    A scorecard ranks one place on some twenty indicators among up to 10,000 peers each;
+    reading these rows instead keeps it fast. They are written only by
+    ``benchmarks.stored_standings.refresh``, after every write of measurements, places or
+    indicators that could move a rank; ``position`` and ``share_below`` are the raw figures
+    of ``peers._standing`` (the n < 5 rule is applied when they are read).
+    """
+
+    measurement = models.OneToOneField(Measurement, on_delete=models.CASCADE, related_name="+")
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="+", db_index=False)
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    year = models.PositiveSmallIntegerField()
+    value = models.FloatField()
+    position = models.PositiveIntegerField()
+    share_below = models.FloatField(null=True)
+    group_size = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("stored standing")
+        verbose_name_plural = _("stored standings")
+        indexes = [models.Index(fields=["indicator", "year"], name="storedstanding_pair_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "indicator", "year"], name="storedstanding_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.place_id} {self.year}: {self.position}"
 
 
 class Target(models.Model):

@@ -13,6 +13,7 @@ Speeds are measured by ``make bench-benchmarks`` (benchmarks/management/).
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from django.db import connection
@@ -174,6 +175,8 @@ class Standing:
     rank: int | None
     percentile: float | None
     group_size: int
+    # The place's line in the comparison's list (0 is the first), when it was listed.
+    ordinal: int | None = None
 
 
 @dataclass
@@ -190,18 +193,52 @@ class Spread:
 
 @dataclass
 class Comparison:
+    """A group compared: its spread, and the lines of its list that were asked for."""
+
     indicator: Indicator
-    year: int
+    year: int | None
     group: PeerGroup
     verified_only: bool
     spread: Spread
     # Why there is no ranking, when there is none.
     refusal: str = ""
+    # The lines asked for, from the ``offset``-th of the list (best first).
     standings: list[Standing] = field(default_factory=list)
+    offset: int = 0
+    # The chosen place's standing, wherever it is in the list; None without a value.
+    place: Standing | None = None
+    # Every value in the list's order, when the group is small enough to draw them.
+    values: list[float] = field(default_factory=list)
 
     @property
     def ranked(self) -> bool:
         return not self.refusal
+
+    @property
+    def size(self) -> int:
+        return self.spread.size
+
+    def as_list(self) -> "ListedStandings":
+        """The list as a sequence of the group's length, for paginators."""
+        return ListedStandings(self)
+
+
+class ListedStandings(Sequence):
+    """A comparison's list, of which only the fetched lines can be read: a paginator
+    slices exactly those (``compare(offset=…, limit=…)`` fetched what it will ask)."""
+
+    def __init__(self, comparison: Comparison):
+        self.comparison = comparison
+
+    def __len__(self) -> int:
+        return self.comparison.size
+
+    def __getitem__(self, index):
+        offset = self.comparison.offset
+        if not isinstance(index, slice) or (index.start or 0) != offset or index.step:
+            raise IndexError("Only the lines the comparison fetched can be read.")
+        stop = len(self) if index.stop is None else index.stop
+        return self.comparison.standings[: max(stop - offset, 0)]
 
 
 def _candidates(
@@ -242,8 +279,9 @@ def _candidates(
     return candidates.query.sql_with_params()
 
 
-# Directions as signs: ordering by value × sign puts the best first when descending.
-_SIGNS = {Direction.HIGHER_IS_BETTER: 1, Direction.LOWER_IS_BETTER: -1, Direction.CONTEXT: 0}
+# Directions as signs: ordering by value × sign puts the best first when descending. A
+# context indicator is not ranked; its places are listed from the largest value down.
+SIGNS = {Direction.HIGHER_IS_BETTER: 1, Direction.LOWER_IS_BETTER: -1, Direction.CONTEXT: 1}
 
 # The value each place keeps per indicator (its best-verified source's), signed by direction.
 _KEPT_SQL = """
@@ -261,21 +299,28 @@ kept AS (
 
 # Every place: rank = 1 + places better; percentile share = the other places that are not
 # better / (n - 1) = (n - rank) / (n - 1), so that places tied for best all read 100 and
-# the percentile never contradicts the rank. Both come from one ordering, so that the
-# database sorts the group once. The position by value gives the quartiles' neighbours,
-# as in _SPREAD_SQL.
-_RANKING_SQL = """WITH {kept}
-SELECT k.id, k.place_id, k.indicator_id, k.year, k.value_canonical,
-    RANK() OVER by_merit AS position,
-    CAST(COUNT(*) OVER whole - RANK() OVER by_merit AS DOUBLE PRECISION)
-        / NULLIF(COUNT(*) OVER whole - 1, 0) AS share_below,
-    COUNT(*) OVER whole AS group_size,
-    ROW_NUMBER() OVER by_value - 1 AS value_position
-FROM kept k
-WINDOW whole AS (PARTITION BY k.indicator_id),
-    by_merit AS (PARTITION BY k.indicator_id ORDER BY k.better DESC),
-    by_value AS (PARTITION BY k.indicator_id ORDER BY k.value_canonical)
-ORDER BY k.indicator_id, k.better DESC, k.place_id
+# the percentile never contradicts the rank. ``ordinal`` is the place's line in the list
+# (best first, ties by place id). All come from one ordering, so that the database sorts
+# the group once; the list is sorted by value too, which gives the quartiles' neighbours
+# (see _value_position). {wanted} keeps the rows the caller reads.
+_RANKING_SQL = """WITH {kept},
+ranked AS (
+    SELECT k.id, k.place_id, k.indicator_id, k.year, k.value_canonical,
+        RANK() OVER by_merit AS position,
+        CAST(COUNT(*) OVER whole - RANK() OVER by_merit AS DOUBLE PRECISION)
+            / NULLIF(COUNT(*) OVER whole - 1, 0) AS share_below,
+        COUNT(*) OVER whole AS group_size,
+        ROW_NUMBER() OVER listed - 1 AS ordinal
+    FROM kept k
+    WINDOW whole AS (PARTITION BY k.indicator_id),
+        by_merit AS (whole ORDER BY k.better DESC),
+        listed AS (whole ORDER BY k.better DESC, k.place_id)
+)
+SELECT id, place_id, indicator_id, year, value_canonical, position, share_below, group_size,
+    ordinal
+FROM ranked
+WHERE {wanted}
+ORDER BY indicator_id, ordinal
 """
 
 # One place: the same figures counted against its own kept value, one row per indicator,
@@ -320,26 +365,28 @@ def standings(
     if not indicators:
         return []
     if place_id is None:
-        rows = _ranking(indicators, years, group, verified_only)
+        rows = _ranking(indicators, years, group, verified_only, "1 = 1", [])
     else:
         rows = _place_ranking(indicators, years, group, verified_only, place_id)
     # Whether each indicator is judged at all, settled once rather than per row.
     judged = {indicator.pk: indicator.direction != Direction.CONTEXT for indicator in indicators}
-    return [_standing(row, judged[row[2]]) for row in rows]
+    return [standing_from_row(row, judged[row[2]]) for row in rows]
 
 
 def _sign_cases(indicators: list[Indicator]) -> str:
     return " ".join(
-        f"WHEN {int(indicator.pk)} THEN {_SIGNS[indicator.direction]}" for indicator in indicators
+        f"WHEN {int(indicator.pk)} THEN {SIGNS[indicator.direction]}" for indicator in indicators
     )
 
 
-def _ranking(indicators, years: dict[int, int], group: PeerGroup, verified_only: bool):
-    """The rows of _RANKING_SQL: every place of the group, per indicator, best first."""
-    candidates, params = _candidates(years, group, verified_only)
+def _ranking(
+    indicators, years: dict[int, int], group: PeerGroup, verified_only: bool, wanted, params
+):
+    """The rows of _RANKING_SQL that the condition ``wanted`` keeps, best first."""
+    candidates, candidate_params = _candidates(years, group, verified_only)
     kept = _KEPT_SQL.format(candidates=candidates, sign_cases=_sign_cases(indicators))
     with connection.cursor() as cursor:
-        cursor.execute(_RANKING_SQL.format(kept=kept), params)
+        cursor.execute(_RANKING_SQL.format(kept=kept, wanted=wanted), [*candidate_params, *params])
         return cursor.fetchall()
 
 
@@ -358,8 +405,8 @@ def _place_ranking(indicators, years, group: PeerGroup, verified_only: bool, pla
         return cursor.fetchall()
 
 
-def _standing(row, judged: bool) -> Standing:
-    """A row of the ranking as a Standing; ``judged``: the indicator has a direction.
+def standing_from_row(row, judged: bool) -> Standing:
+    """A row of a ranking as a Standing; ``judged``: the indicator has a direction.
 
     A group of one has no percentile (n - 1 = 0), but it is never ranked either.
     """
@@ -374,50 +421,34 @@ def _standing(row, judged: bool) -> Standing:
         rank=position if ranked else None,
         percentile=round(100 * share_below, 1) if ranked else None,
         group_size=size,
+        ordinal=row[8] if len(row) > 8 else None,
     )
-
-
-_SPREAD_SQL = """
-WITH candidates AS ({candidates}),
-picked AS (
-    SELECT c.value_canonical AS v, ROW_NUMBER() OVER (
-        PARTITION BY c.place_id ORDER BY c.trust DESC, c.source_id
-    ) AS pick
-    FROM candidates c
-),
-ordered AS (
-    SELECT v, ROW_NUMBER() OVER (ORDER BY v) - 1 AS pos, COUNT(*) OVER () AS n
-    FROM picked WHERE pick = 1
-)
-SELECT pos, n, v FROM ordered
-WHERE pos = 0 OR pos = n - 1
-    OR pos IN ((n - 1) / 4, (n - 1) / 4 + 1)
-    OR pos IN ((n - 1) * 2 / 4, (n - 1) * 2 / 4 + 1)
-    OR pos IN ((n - 1) * 3 / 4, (n - 1) * 3 / 4 + 1)
-ORDER BY pos
-"""
-
-
-def spread(indicator: Indicator, year: int, group: PeerGroup, *, verified_only=False) -> Spread:
-    """The group's size, extremes, quartiles and median for one indicator and year."""
-    candidates_sql, params = _candidates({indicator.pk: year}, group, verified_only)
-    with connection.cursor() as cursor:
-        cursor.execute(_SPREAD_SQL.format(candidates=candidates_sql), params)
-        rows = cursor.fetchall()
-    if not rows:
-        return Spread(size=0)
-    return _spread_of(rows[0][1], {pos: value for pos, _n, value in rows})
 
 
 def _quartile_neighbours(size: int) -> set[int]:
     """The positions (0 is the smallest value) that the extremes and quartiles read.
 
-    Integer division floors, as in _SPREAD_SQL on both databases.
+    Integer division floors, as in _QUARTILE_NEIGHBOURS_SQL on both databases.
     """
     positions = {0, size - 1}
     for quarter in (1, 2, 3):
         positions |= {(size - 1) * quarter // 4, (size - 1) * quarter // 4 + 1}
     return positions
+
+
+# The same positions in SQL, of the row whose position by value is {position}.
+_QUARTILE_NEIGHBOURS_SQL = """({position} IN (0, group_size - 1,
+    (group_size - 1) / 4, (group_size - 1) / 4 + 1,
+    (group_size - 1) * 2 / 4, (group_size - 1) * 2 / 4 + 1,
+    (group_size - 1) * 3 / 4, (group_size - 1) * 3 / 4 + 1))"""
+
+
+def _value_position(indicator: Indicator, ordinal, size):
+    """The position by value (0 is the smallest) of the list's line ``ordinal``: the list
+    runs from the largest value down unless lower is better."""
+    if SIGNS[indicator.direction] < 0:
+        return ordinal
+    return size - 1 - ordinal
 
 
 def _spread_of(size: int, values: dict[int, float]) -> Spread:
@@ -454,24 +485,74 @@ def refusal(indicator: Indicator, size: int) -> str:
     return ""
 
 
+def spread(indicator: Indicator, year: int, group: PeerGroup, *, verified_only=False) -> Spread:
+    """The group's size, extremes, quartiles and median for one indicator and year."""
+    return compare(indicator, year, group, verified_only=verified_only, limit=0).spread
+
+
 def compare(
-    indicator: Indicator, year: int, group: PeerGroup, *, verified_only: bool = False
+    indicator: Indicator,
+    year: int,
+    group: PeerGroup,
+    *,
+    verified_only: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+    place_id: int | None = None,
+    every_value_up_to: int = 0,
 ) -> Comparison:
-    """Every place of ``group`` with its standing for ``indicator`` in ``year``, and the
-    group's spread, from one query."""
-    rows = _ranking([indicator], {indicator.pk: year}, group, verified_only)
-    group_spread = Spread(size=0)
-    if rows:
-        size = rows[0][7]
-        wanted = _quartile_neighbours(size)
-        group_spread = _spread_of(size, {row[8]: row[4] for row in rows if row[8] in wanted})
+    """The places of ``group`` with their standings for ``indicator`` in ``year``, from
+    the ``offset``-th of the list (best first) on, ``limit`` of them (None: all), the
+    standing of ``place_id`` wherever it is, and the group's spread: one query.
+
+    The database ranks every place; only the lines asked for travel. With
+    ``every_value_up_to``, a group at most that large also brings every value, in the
+    list's order (a chart draws them).
+    """
+    wanted, params = _wanted_lines(indicator, offset, limit, place_id, every_value_up_to)
+    rows = _ranking([indicator], {indicator.pk: year}, group, verified_only, wanted, params)
+    size = rows[0][7] if rows else 0
     judged = indicator.direction != Direction.CONTEXT
+
+    neighbours = _quartile_neighbours(size)
+    values = {}
+    for row in rows:
+        position = _value_position(indicator, row[8], size)
+        if position in neighbours:
+            values[position] = row[4]
+    end = size if limit is None else offset + limit
+    own = next((row for row in rows if row[1] == place_id), None)
     return Comparison(
         indicator=indicator,
         year=year,
         group=group,
         verified_only=verified_only,
-        spread=group_spread,
-        refusal=refusal(indicator, group_spread.size),
-        standings=[_standing(row, judged) for row in rows],
+        spread=_spread_of(size, values) if size else Spread(size=0),
+        refusal=refusal(indicator, size),
+        standings=[standing_from_row(row, judged) for row in rows if offset <= row[8] < end],
+        offset=offset,
+        place=standing_from_row(own, judged) if own else None,
+        values=[row[4] for row in rows] if 0 < size <= every_value_up_to else [],
     )
+
+
+def _wanted_lines(
+    indicator: Indicator, offset: int, limit: int | None, place_id, every_value_up_to: int
+) -> tuple[str, list]:
+    """The condition on _RANKING_SQL's rows that keeps what ``compare`` reads."""
+    position = "ordinal" if SIGNS[indicator.direction] < 0 else "group_size - 1 - ordinal"
+    conditions = [_QUARTILE_NEIGHBOURS_SQL.format(position=position)]
+    params = []
+    if limit is None:
+        conditions.append("ordinal >= %s")
+        params.append(offset)
+    elif limit > 0:
+        conditions.append("(ordinal >= %s AND ordinal < %s)")
+        params += [offset, offset + limit]
+    if place_id is not None:
+        conditions.append("place_id = %s")
+        params.append(place_id)
+    if every_value_up_to:
+        conditions.append("group_size <= %s")
+        params.append(every_value_up_to)
+    return " OR ".join(conditions), params

@@ -1,8 +1,10 @@
 """A place's scorecard: every indicator it has values for, with its latest value, the change
 since the year before, and where it stands among its peers.
 
-Two queries whatever the number of indicators: the place's measurements, and one call of
-``peers.standings`` that ranks the place on all its indicators at once.
+At most three queries whatever the number of indicators: the place's measurements, its
+stored standings (``stored_standings``: its default peer group, ranked when values were
+written), and, for any other group or a value stored since, one call of
+``peers.standings`` that ranks the place on those indicators at once.
 """
 
 from collections.abc import Iterable
@@ -15,6 +17,7 @@ from cset.reference.models import Place
 from .choices import Direction, QualityFlag
 from .models import Indicator, Measurement
 from .peers import VERIFICATION_ORDER, PeerGroup, Standing, standings
+from .stored_standings import for_place
 
 BETTER, WORSE, UNCHANGED, NEUTRAL = "better", "worse", "unchanged", "neutral"
 
@@ -90,11 +93,13 @@ def scorecard(
     ``measurements`` are the place's, with their indicators, when the caller holds them
     already (the place profile does); otherwise they are loaded here.
     """
-    group = group or PeerGroup.around(place)
+    default_group = PeerGroup.around(place)
+    stored = group in (None, default_group)
+    group = group or default_group
     if measurements is None:
         measurements = Measurement.objects.filter(place=place).select_related("indicator")
     rows = [_row(indicator, by_year) for indicator, by_year in _by_indicator(measurements)]
-    _add_standings(place, group, rows)
+    _add_standings(place, group, rows, stored=stored)
     rows.sort(key=lambda row: (row.indicator.name, row.indicator.code))
     return Scorecard(place=place, group=group, rows=rows)
 
@@ -161,9 +166,24 @@ def _sense(direction: str, difference: float) -> str:
     return BETTER if (difference > 0) == rising_is_better else WORSE
 
 
-def _add_standings(place: Place, group: PeerGroup, rows: list[ScorecardRow]) -> None:
-    """Rank the place on every indicator whose latest measurement holds a value: one query."""
+def _add_standings(place: Place, group: PeerGroup, rows: list[ScorecardRow], stored: bool):
+    """Rank the place on every indicator whose latest measurement holds a value.
+
+    With ``stored``, the stored standings serve where they rank the very measurement the
+    row shows; the others are ranked in one query.
+    """
     ranked = [row for row in rows if not row.missing]
+    if stored and ranked:
+        found = for_place(
+            place,
+            {row.indicator.pk: row.year for row in ranked},
+            {row.indicator.pk: row.indicator.direction for row in ranked},
+        )
+        for row in ranked:
+            standing = found.get(row.indicator.pk)
+            if standing is not None and _ranks(standing, row.latest):
+                row.standing = standing
+        ranked = [row for row in ranked if row.standing is None]
     if not ranked:
         return
     found = standings(
@@ -175,3 +195,10 @@ def _add_standings(place: Place, group: PeerGroup, rows: list[ScorecardRow]) -> 
     by_indicator = {standing.indicator_id: standing for standing in found}
     for row in ranked:
         row.standing = by_indicator.get(row.indicator.pk)
+
+
+def _ranks(standing: Standing, measurement: Measurement) -> bool:
+    """Whether a stored standing ranked ``measurement`` as it is now."""
+    return (
+        standing.measurement_id == measurement.pk and standing.value == measurement.value_canonical
+    )

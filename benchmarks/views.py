@@ -7,7 +7,8 @@ import logging
 from dataclasses import dataclass
 
 from django import forms
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import (
     HttpRequest,
@@ -27,9 +28,16 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from cset.reference.choices import PlaceTier
 from cset.reference.models import Place, Source, Theme
-from cset.reference.pages import FacetChoice, csv_response, filter_data, paginate, query_without
+from cset.reference.pages import (
+    FacetChoice,
+    csv_response,
+    filter_data,
+    page_of,
+    query_without,
+    requested_page,
+)
 
-from .choices import Direction, Notation, QualityFlag, QuantityKind
+from .choices import Notation, QualityFlag, QuantityKind
 from .derived import DERIVED
 from .filters import IndicatorFilterSet, MeasurementFilterSet
 from .forms import ComparisonForm
@@ -199,15 +207,28 @@ def derived_inputs(indicator: Indicator) -> dict | None:
     }
 
 
+# The years with a value, newest first, found by jumping down the (indicator, year, …)
+# index one year at a time: a handful of probes rather than reading every value.
+_VALUE_YEARS_SQL = """
+WITH RECURSIVE found (year) AS (
+    SELECT MAX(year) FROM {table} WHERE indicator_id = %s AND value_canonical IS NOT NULL
+    UNION ALL
+    SELECT (
+        SELECT MAX(year) FROM {table}
+        WHERE indicator_id = %s AND value_canonical IS NOT NULL AND year < found.year
+    )
+    FROM found WHERE found.year IS NOT NULL
+)
+SELECT year FROM found WHERE year IS NOT NULL
+"""
+
+
 def value_years(indicator: Indicator) -> list[int]:
     """The years in which the indicator has a value for some place, newest first."""
-    years = (
-        Measurement.objects.filter(indicator=indicator, value_canonical__isnull=False)
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .distinct()
-    )
-    return list(years)
+    sql = _VALUE_YEARS_SQL.format(table=Measurement._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [indicator.pk, indicator.pk])
+        return [year for (year,) in cursor.fetchall()]
 
 
 def comparison_form(request: HttpRequest, years: list[int]) -> ComparisonForm:
@@ -243,11 +264,14 @@ def _check_year(form: ComparisonForm, years: list[int]) -> None:
         )
 
 
-def _comparison(indicator: Indicator, form: ComparisonForm, years: list[int]) -> Comparison:
-    """The comparison the valid ``form`` asks for (the latest year with values by default)."""
+def _comparison(
+    indicator: Indicator, form: ComparisonForm, years: list[int], **lines
+) -> Comparison:
+    """The comparison the valid ``form`` asks for (the latest year with values by default);
+    ``lines`` say which lines of its list to fetch (``peers.compare``)."""
     data = form.cleaned_data
     year = data["year"] or years[0]
-    return compare(indicator, year, form.group(), verified_only=data["verified"])
+    return compare(indicator, year, form.group(), verified_only=data["verified"], **lines)
 
 
 @dataclass
@@ -270,13 +294,19 @@ class RankedRow:
 def _comparison_context(
     request: HttpRequest, indicator: Indicator, form: ComparisonForm, years: list[int]
 ) -> dict:
-    comparison = _comparison(indicator, form, years)
     place = form.cleaned_data["place"]
-    rows = ordered_standings(comparison)
-    chosen_index = _index_of(rows, place)
-    chosen = rows[chosen_index] if chosen_index is not None else None
-
-    page = paginate(request, rows, per_page=RANKED_PER_PAGE)
+    number = requested_page(request)
+    comparison = _comparison(
+        indicator,
+        form,
+        years,
+        offset=(number - 1) * RANKED_PER_PAGE,
+        limit=RANKED_PER_PAGE,
+        place_id=place.pk if place else None,
+        every_value_up_to=CHART_POINTS_MAX,
+    )
+    chosen = comparison.place
+    page = page_of(comparison.as_list(), number, RANKED_PER_PAGE)
     page.object_list = _ranked_rows(page.object_list, place)
     query = query_without(request, "page")
     return {
@@ -285,7 +315,7 @@ def _comparison_context(
         "chosen": chosen,
         "chosen_value": format_number(chosen.value) if chosen else "",
         "shown_spread": _shown_spread(comparison.spread),
-        "chosen_page": chosen_index // RANKED_PER_PAGE + 1 if chosen is not None else None,
+        "chosen_page": chosen.ordinal // RANKED_PER_PAGE + 1 if chosen is not None else None,
         "place_in_tier": place is None or place.tier == comparison.group.tier,
         "page": page,
         "query": query,
@@ -307,20 +337,6 @@ def _shown_spread(spread: Spread) -> dict:
         return {}
     names = ["minimum", "lower_quartile", "median", "upper_quartile", "maximum"]
     return {name: format_number(getattr(spread, name)) for name in names}
-
-
-def ordered_standings(comparison: Comparison) -> list[Standing]:
-    """The group's standings as the table lists them: best first when ranked; a context
-    indicator, which is not ranked, from the largest value down."""
-    if comparison.indicator.direction == Direction.CONTEXT:
-        return sorted(comparison.standings, key=lambda row: (-row.value, row.place_id))
-    return comparison.standings
-
-
-def _index_of(rows: list[Standing], place: Place | None) -> int | None:
-    if place is None:
-        return None
-    return next((index for index, row in enumerate(rows) if row.place_id == place.pk), None)
 
 
 def _ranked_rows(standings: list[Standing], place: Place | None) -> list[RankedRow]:
@@ -372,9 +388,7 @@ def _chart_data(comparison: Comparison, place: Place | None, chosen: Standing | 
     # A single value, or values all alike, make no picture: the table says it all.
     if not spread.size or spread.minimum == spread.maximum:
         return {}
-    values = []
-    if spread.size <= CHART_POINTS_MAX:
-        values = [float(f"{row.value:.6g}") for row in comparison.standings]
+    values = [float(f"{value:.6g}") for value in comparison.values]
     box = [
         spread.minimum,
         spread.lower_quartile,
@@ -541,7 +555,7 @@ def download_rows(comparison: Comparison) -> tuple[list[list], list[dict]]:
         ).values_list(*DETAIL_FIELDS)
     }
     rows, sources = [], {}
-    for standing in ordered_standings(comparison):
+    for standing in comparison.standings:
         name, slug, country, verification, method, *source = details[standing.measurement_id]
         rows.append(
             [
@@ -755,16 +769,12 @@ def _chosen_sort(request: HttpRequest) -> str:
 
 
 def _indicator_sources(indicator: Indicator) -> list[Source]:
-    """The indicator's own source, or else every source its values come from."""
+    """The indicator's own source, or else every source its values come from.
+
+    One probe of the (indicator, source) index per source, rather than reading every value
+    of the indicator to find a handful of sources.
+    """
     if indicator.source is not None:
         return [indicator.source]
-    # Two short queries rather than one IN (subquery), which SQLite plans as a probe per
-    # source, four times slower. The model ordering is cleared: it would add columns to
-    # the DISTINCT.
-    source_ids = (
-        Measurement.objects.filter(indicator=indicator)
-        .order_by()
-        .values_list("source_id", flat=True)
-        .distinct()
-    )
-    return list(Source.objects.filter(pk__in=list(source_ids)).order_by("title", "pk"))
+    used = Measurement.objects.filter(indicator=indicator, source=OuterRef("pk"))
+    return list(Source.objects.filter(Exists(used)).order_by("title", "pk"))

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from benchmarks.models import Indicator, Measurement, Target
+from benchmarks.models import Indicator, Measurement, StoredStanding, Target
 from cset.reference.choices import IdentifierScheme
 from cset.reference.models import Activity, Country, Membership, Place, Source
 from cset.site.loading_steps import INITIAL_LOAD
@@ -118,3 +118,22 @@ def test_a_changed_file_is_loaded_again_and_only_its_step_runs(db, data_dir):
 
     assert output.count("unchanged since the last load") == len(INITIAL_LOAD) - 1
     assert Event.objects.filter(description="Side event held during the ninth CEM.").exists()
+
+
+def test_the_load_stores_every_place_s_standing_among_its_peers(db, data_dir):
+    load(data_dir)
+
+    valued = Measurement.objects.filter(value_canonical__isnull=False)
+    kept = valued.values("place", "indicator", "year").distinct().count()
+    assert StoredStanding.objects.count() == kept > 0
+
+
+def test_a_database_without_stored_standings_gets_them_on_the_next_run(db, data_dir):
+    load(data_dir)
+    count = StoredStanding.objects.count()
+    StoredStanding.objects.all().delete()
+
+    output = load(data_dir)
+
+    assert StoredStanding.objects.count() == count
+    assert f"{count:,} standings stored" in output

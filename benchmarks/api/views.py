@@ -172,11 +172,17 @@ class BenchmarkView(APIView):
         indicator, place, verified_only = data["indicator"], data["place"], data["verified"]
         group = form.group()
         year = data["year"] or default_year(indicator, group, place, verified_only)
-        comparison = _compare(indicator, year, group, verified_only)
-
         paginator = CappedLimitOffsetPagination()
-        page = paginator.paginate_queryset(comparison.standings, request, view=self)
-        own = [row for row in comparison.standings if place and row.place_id == place.pk]
+        lines = {
+            # Past the end anyway; a database integer would overflow on more.
+            "offset": min(paginator.get_offset(request), 2**31 - 1),
+            "limit": paginator.get_limit(request),
+            "place_id": place.pk if place else None,
+        }
+        comparison = _compare(indicator, year, group, verified_only, lines)
+
+        page = paginator.paginate_queryset(comparison.as_list(), request, view=self)
+        own = [comparison.place] if comparison.place else []
         rows = _standing_rows([*page, *own], indicator)
         body = {
             "indicator": indicator,
@@ -196,11 +202,12 @@ class BenchmarkView(APIView):
 
 
 def _compare(
-    indicator: Indicator, year: int | None, group: PeerGroup, verified_only: bool
+    indicator: Indicator, year: int | None, group: PeerGroup, verified_only: bool, lines: dict
 ) -> Comparison:
-    """The comparison of ``year``; without a year (no values at all), an empty one."""
+    """The comparison of ``year`` with the ``lines`` asked for (``peers.compare``); without
+    a year (no values at all), an empty one."""
     if year is not None:
-        return compare(indicator, year, group, verified_only=verified_only)
+        return compare(indicator, year, group, verified_only=verified_only, **lines)
     return Comparison(
         indicator=indicator,
         year=year,

@@ -36,14 +36,28 @@ def paginate(request: HttpRequest, rows: QuerySet | Sequence, per_page: int = PA
 
     A malformed page number gives the first page; a page past the end is a 404.
     """
-    paginator = Paginator(rows, per_page)
-    raw = request.GET.get("page", "1")
+    return page_of(rows, requested_page(request), per_page)
+
+
+# No list runs to more pages; a larger number is a 404 before any query (a database
+# integer would overflow on it).
+MAX_PAGE = 1_000_000
+
+
+def requested_page(request: HttpRequest) -> int:
+    """The page number asked for; 1 when it is malformed or below 1."""
     try:
-        number = int(raw)
+        number = int(request.GET.get("page", "1"))
     except (TypeError, ValueError):
-        number = 1
-    if number < 1:
-        number = 1
+        return 1
+    if number > MAX_PAGE:
+        raise Http404(_("There is no page %(number)s.") % {"number": number})
+    return max(number, 1)
+
+
+def page_of(rows: QuerySet | Sequence, number: int, per_page: int = PAGE_SIZE) -> Page:
+    """Page ``number`` of ``rows``; past the end, a 404 (the first page is always there)."""
+    paginator = Paginator(rows, per_page)
     try:
         return paginator.page(number)
     except EmptyPage:

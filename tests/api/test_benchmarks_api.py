@@ -500,3 +500,15 @@ def test_cursor_queries_do_not_grow_with_the_page(
         api_client.get(MEASUREMENTS, {"cursor": "", "limit": 20})
 
     assert len(one.captured_queries) == len(twenty.captured_queries)
+
+
+@pytest.mark.parametrize("offset", ["5", "6", "99999999999999999999"])
+def test_an_offset_past_the_end_answers_no_standings(api_client, co2, offset):
+    query = {"indicator": co2.code, "tier": "local", "offset": offset, "place": "e"}
+
+    response = api_client.get(BENCHMARKS, query)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["count"], body["results"]) == (5, [])
+    assert body["place"]["rank"] == 5

@@ -551,3 +551,14 @@ def test_downloads_need_as_many_queries_for_3_or_30_places(
         client.get(download(fmt), {"place": "derby"})
 
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+@pytest.mark.parametrize("page", ["3", "99", "1000001", "9" * 30])
+def test_a_page_past_the_end_of_the_ranking_is_a_404(client, sixty, page):
+    assert client.get(detail(), {"page": page}).status_code == 404
+
+
+def test_the_chart_draws_every_value_of_a_small_group(client, sixty):
+    chart = client.get(detail()).context["chart"]
+
+    assert sorted(chart["values"]) == [float(n) for n in range(60)]

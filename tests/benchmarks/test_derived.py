@@ -4,7 +4,8 @@ and year, recording both, and following them when they change."""
 import pytest
 
 from benchmarks.derived import DERIVED, refresh_derived
-from benchmarks.models import Measurement
+from benchmarks.models import Measurement, StoredStanding
+from benchmarks.services import measurements_written
 from benchmarks.units import ratio_factor
 from tests import factories
 
@@ -112,3 +113,16 @@ def test_every_spec_is_dimensionally_sound():
     for spec in DERIVED:
         numerator_unit = units.get(spec.numerator, "kW")
         assert ratio_factor(numerator_unit, "person", spec.indicator.unit) == 1000.0
+
+
+def test_a_written_input_recomputes_the_derived_value_and_its_standing(inputs):
+    refresh_derived()
+    population = inputs["population"]
+    Measurement.objects.filter(pk=population.pk).update(value=2_000, value_canonical=2_000)
+
+    measurements_written({(population.indicator_id, 2021)})
+
+    derived = _derived().get()
+    assert derived.value_canonical == pytest.approx(28_000 / 2_000 * 1000)
+    standing = StoredStanding.objects.get(measurement=derived)
+    assert (standing.value, standing.group_size) == (derived.value_canonical, 1)

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from benchmarks import imports
+from benchmarks import imports, services
 from benchmarks.import_files import parse_number, read_content
 from benchmarks.models import ImportBatch, ImportStatus, Measurement
 from tests import factories
@@ -862,10 +862,10 @@ def test_a_failure_while_writing_leaves_nothing_written(world, actor, monkeypatc
     batch = imports.prepare(_mixed_file(world), actor)
     before = _stored_values()
 
-    def broken():
-        raise RuntimeError("derived values failed")
+    def broken(pairs):
+        raise RuntimeError("storing the standings failed")
 
-    monkeypatch.setattr(imports, "refresh_derived", broken)
+    monkeypatch.setattr(services, "refresh_standings", broken)
     with pytest.raises(RuntimeError):
         imports.commit_batch(batch.pk, actor)
 

@@ -2,6 +2,7 @@
 and missing values. The same expectations hold on SQLite and PostgreSQL."""
 
 import pytest
+from django.core.paginator import Paginator
 
 from benchmarks.choices import Direction, Verification
 from benchmarks.peers import PeerGroup, PeerGroupError, compare, spread, standings
@@ -269,3 +270,62 @@ def test_a_stock_is_never_summed_over_years(country):
         1000 * number + 2020 for number in range(1, 6)
     ]
     assert comparison.spread.maximum == 5000 + 2020
+
+
+def test_a_comparison_fetches_the_lines_asked_and_the_place_wherever_it_is(places):
+    indicator = factories.IndicatorFactory(direction=Direction.LOWER_IS_BETTER)
+    _measure(indicator, places)
+    group = PeerGroup(tier=PlaceTier.LOCAL)
+    whole = compare(indicator, 2020, group)
+
+    window = compare(indicator, 2020, group, offset=1, limit=2, place_id=places["E"].pk)
+
+    assert window.standings == whole.standings[1:3]
+    assert [row.ordinal for row in window.standings] == [1, 2]
+    assert window.place == whole.standings[4]
+    # The spread is the whole group's, whichever lines travel.
+    assert window.spread == whole.spread
+    assert window.values == []
+
+
+def test_a_small_group_brings_every_value_in_the_list_s_order(places):
+    indicator = factories.IndicatorFactory(direction=Direction.HIGHER_IS_BETTER)
+    _measure(indicator, places)
+    group = PeerGroup(tier=PlaceTier.LOCAL)
+
+    assert compare(indicator, 2020, group, limit=1, every_value_up_to=5).values == [
+        50.0,
+        40.0,
+        20.0,
+        20.0,
+        10.0,
+    ]
+    assert compare(indicator, 2020, group, limit=1, every_value_up_to=4).values == []
+
+
+@pytest.mark.parametrize("direction", list(Direction))
+def test_the_spread_is_the_same_in_either_direction(country, direction):
+    indicator = factories.IndicatorFactory(direction=direction)
+    for value in (7.0, 1.0, 3.0, 3.0, 9.0, 4.0, 2.0):
+        factories.MeasurementFactory(
+            indicator=indicator, place=factories.PlaceFactory(country=country), value=value
+        )
+
+    result = compare(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL), limit=0).spread
+
+    # Sorted 1, 2, 3, 3, 4, 7, 9: positions 1.5, 3, 4.5.
+    assert (result.minimum, result.lower_quartile, result.median) == (1.0, 2.5, 3.0)
+    assert (result.upper_quartile, result.maximum) == (5.5, 9.0)
+
+
+def test_a_paginator_reads_the_fetched_lines_of_a_comparison(places):
+    indicator = factories.IndicatorFactory(direction=Direction.LOWER_IS_BETTER)
+    _measure(indicator, places)
+
+    window = compare(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL), offset=4, limit=2)
+    page = Paginator(window.as_list(), 2).page(3)
+
+    assert page.paginator.count == 5
+    assert [row.ordinal for row in page.object_list] == [4]
+    with pytest.raises(IndexError):
+        window.as_list()[0:2]

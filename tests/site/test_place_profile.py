@@ -6,6 +6,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from benchmarks import stored_standings
 from benchmarks.choices import Notation
 from cset.reference.choices import IdentifierScheme
 from cset.site.place_profile import CASES_SHOWN, CHILDREN_SHOWN, format_number, script_of
@@ -286,10 +287,11 @@ def test_the_profile_needs_the_same_queries_for_3_or_30_of_everything(
     client, db, django_assert_max_num_queries, count
 ):
     place = _rich_place(count)
+    stored_standings.refresh()
 
     # The place (with country, parent, combined authority), names, identifiers,
-    # memberships, children, constituents, measurements, the scorecard's standings, cases,
-    # their themes (and their count when they are cut), events.
+    # memberships, children, constituents, measurements, the scorecard's stored standings,
+    # cases, their themes (and their count when they are cut), events.
     with django_assert_max_num_queries(12):
         response = client.get(profile_url(place))
 

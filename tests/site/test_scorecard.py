@@ -7,6 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from benchmarks import stored_standings
 from benchmarks.choices import Direction, Notation, QuantityKind, Verification
 from benchmarks.peers import PeerGroup
 from benchmarks.scorecard import BETTER, NEUTRAL, WORSE, scorecard
@@ -240,12 +241,27 @@ def test_the_scorecard_needs_two_queries_for_3_or_30_indicators(
 ):
     place = factories.PlaceFactory(slug="somewhere", country=britain)
     _indicators(place, source, count)
+    stored_standings.refresh()
 
-    # The place's measurements, then one ranking of all its indicators.
+    # The place's measurements, then its stored standings.
     with django_assert_num_queries(2):
         card = scorecard(place)
 
     assert len(card.rows) == count
+    assert all(row.standing.group_size == 6 for row in card.rows)
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_without_stored_standings_the_scorecard_ranks_in_one_more_query(
+    britain, source, django_assert_num_queries, count
+):
+    place = factories.PlaceFactory(slug="somewhere", country=britain)
+    _indicators(place, source, count)
+
+    # The place's measurements, its (missing) stored standings, one ranking of them all.
+    with django_assert_num_queries(3):
+        card = scorecard(place)
+
     assert all(row.standing.group_size == 6 for row in card.rows)
 
 

@@ -1,7 +1,6 @@
 """``manage.py bench_benchmarks``: how fast comparisons, scorecards and indicator pages are
 on a large synthetic database (issue 5, "Speed to measure")."""
 
-import importlib
 import logging
 import os
 import statistics
@@ -19,6 +18,7 @@ from django.db.models import Count
 from django.test import Client
 from psycopg2 import sql
 
+from benchmarks import stored_standings
 from benchmarks.management.bench_data import (
     INDICATORS,
     LAST_YEAR,
@@ -28,7 +28,9 @@ from benchmarks.management.bench_data import (
     fill,
 )
 from benchmarks.models import Indicator, Measurement
-from benchmarks.peers import PeerGroup, compare, standings
+from benchmarks.peers import PeerGroup, compare
+from benchmarks.scorecard import scorecard
+from benchmarks.views import RANKED_PER_PAGE
 from cset.reference.choices import PlaceTier
 from cset.reference.models import Place
 
@@ -114,6 +116,8 @@ class Command(BaseCommand):
         else:
             self._log(f"Reusing the filled database {bench['NAME']}; migrating it.")
             call_command("migrate", interactive=False, verbosity=0)
+            if stored_standings.is_empty():
+                self._store_standings()
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
 
@@ -135,11 +139,20 @@ class Command(BaseCommand):
         )
         with connection.cursor() as cursor:
             fill(cursor, sizes, seed=options["seed"], progress=self._log)
+        self._store_standings()
+        with connection.cursor() as cursor:
             self._log("VACUUM ANALYZE")
             cursor.execute("VACUUM ANALYZE")
         elapsed = time.monotonic() - started
         logger.info("bench database %s filled in %.0f s", bench["NAME"], elapsed)
         self._log(f"Filled in {elapsed:.0f} s.")
+
+    def _store_standings(self) -> None:
+        """Rank every place among its default peers, as load_initial_data does."""
+        self._log("Storing the standings of every place among its default peers.")
+        started = time.monotonic()
+        written = stored_standings.refresh()
+        self._log(f"Stored {written:,} standings in {time.monotonic() - started:.0f} s.")
 
     def _log(self, message: str) -> None:
         self.stdout.write(message)
@@ -219,10 +232,11 @@ def _cases() -> list[Case]:
     return [
         Case(
             "comparison",
-            f"benchmarks.peers.compare({compared.code}, {LAST_YEAR}, all {size:,} local places)",
-            lambda: compare(compared, LAST_YEAR, group),
+            f"benchmarks.peers.compare({compared.code}, {LAST_YEAR}, all {size:,} local places): "
+            f"the spread and the first {RANKED_PER_PAGE} of the list, as a page asks",
+            lambda: compare(compared, LAST_YEAR, group, limit=RANKED_PER_PAGE),
         ),
-        _scorecard_case(place, indicators),
+        _scorecard_case(place),
         Case("indicator page", f"GET {page}", lambda: client.get(page)),
     ]
 
@@ -236,27 +250,13 @@ def _scorecard_place() -> Place:
     return local.filter(country=country).select_related("country").order_by("pk")[0]
 
 
-def _scorecard_case(place: Place, indicators: list[Indicator]) -> Case:
-    group = PeerGroup.around(place)
-    peers = group.places(LAST_YEAR).count()
-    try:
-        module = importlib.import_module("benchmarks.scorecard")
-    except ImportError:
-        module = None
-    if module is not None and hasattr(module, "scorecard"):
-        return Case(
-            "scorecard",
-            f"benchmarks.scorecard.scorecard({place.slug}), {peers:,} local peers in "
-            f"{place.country_id}",
-            lambda: module.scorecard(place),
-        )
-    # Until the scorecard exists: the one standings query it is to make.
-    years = {indicator.pk: LAST_YEAR for indicator in indicators}
+def _scorecard_case(place: Place) -> Case:
+    peers = PeerGroup.around(place).places(LAST_YEAR).count()
     return Case(
         "scorecard",
-        f"benchmarks.scorecard is not there yet: benchmarks.peers.standings of {place.slug} "
-        f"for {len(indicators)} indicators among {peers:,} local peers in {place.country_id}",
-        lambda: standings(indicators, years, group, place_id=place.pk),
+        f"benchmarks.scorecard.scorecard({place.slug}), {peers:,} local peers in "
+        f"{place.country_id}",
+        lambda: scorecard(place),
     )
 
 

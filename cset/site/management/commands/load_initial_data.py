@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from benchmarks import stored_standings
 from benchmarks.derived import DERIVED, refresh_derived
 from benchmarks.models import Indicator
 from cset.reference.loading import DATA_DIR, run_step
@@ -41,6 +42,11 @@ class Command(BaseCommand):
         if self._inputs_changed(reports, force):
             self.stdout.write("Derived indicators …")
             reports.append(refresh_derived())
+        wrote = not all(report.wrote_nothing for report in reports)
+        if wrote or stored_standings.is_empty():
+            self.stdout.write("Standings among peers …")
+            written = stored_standings.refresh()
+            self.stdout.write(f"  {written:,} standings stored.")
 
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Report per file"))
@@ -48,7 +54,6 @@ class Command(BaseCommand):
             for line in report.lines(details=details):
                 self.stdout.write(line)
 
-        wrote = not all(report.wrote_nothing for report in reports)
         if wrote:
             # Fresh statistics after a bulk load: without them SQLite ran the network
             # filter as a nested loop over every place and membership (minutes).

@@ -1,0 +1,34 @@
+"""What follows a write of measurements: the values and standings computed from them.
+
+Every writer outside the initial load (which recomputes everything once at its end) calls
+``measurements_written`` in the transaction of its write: the import commit and the admin.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from .derived import DERIVED, refresh_derived
+from .models import Indicator
+from .stored_standings import refresh as refresh_standings
+
+logger = logging.getLogger(__name__)
+
+
+def measurements_written(pairs: Iterable[tuple[int, int]]) -> None:
+    """Recompute what depends on the measurements of the (indicator id, year) ``pairs``:
+    the derived values, when an input of one is among them, then the stored standings of
+    those pairs and of the derived values of their years."""
+    pairs = set(pairs)
+    if not pairs:
+        return
+    codes = dict(
+        Indicator.objects.filter(pk__in={pk for pk, _year in pairs}).values_list("pk", "code")
+    )
+    inputs = {code for spec in DERIVED for code in (spec.numerator, spec.denominator)}
+    if inputs & set(codes.values()):
+        refresh_derived()
+        derived = Indicator.objects.filter(code__in=[spec.indicator.code for spec in DERIVED])
+        years = {year for _pk, year in pairs}
+        pairs |= {(pk, year) for pk in derived.values_list("pk", flat=True) for year in years}
+    refresh_standings(pairs)
+    logger.info("recomputed after writing %s indicator-years", len(pairs))

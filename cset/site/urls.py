@@ -9,4 +9,5 @@ urlpatterns = [
     path("places/<uslug:slug>/", views.place_profile, name="place"),
     path("about/", views.about, name="about"),
     path("about/data/", views.about_data, name="about-data"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -16,7 +16,9 @@ from django.db.models import (
     Value,
     When,
 )
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from benchmarks.models import Indicator, Measurement
 from cset.reference.choices import IdentifierScheme
@@ -194,3 +196,12 @@ def _sources_with_counts() -> QuerySet:
 def about_data(request):
     """About the data: every source with its licence, attribution and what came from it."""
     return render(request, "site/about_data.html", {"sources": _sources_with_counts()})
+
+
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico without reading the page's icon link.
+
+    The static address is found per request: with hashed static names it exists only
+    after collectstatic, not when the URLs are imported.
+    """
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -4,6 +4,8 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import override_settings
 
+from tests.roles import submitter
+
 
 @pytest.fixture
 def production(settings):
@@ -64,3 +66,22 @@ def test_the_500_page_renders_while_the_database_is_unavailable(failing_client):
 
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+def test_a_page_closed_to_the_account_answers_403_in_the_layout(client, db, production):
+    client.force_login(submitter("sam"))
+    response = client.get("/indicators/import/")
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert in_layout(html)
+    assert html.count("<h1") == 1
+    assert "You are signed in as sam" in html
+
+
+def test_the_favicon_is_served_where_browsers_look_for_it(client, db):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
+    assert 'rel="icon"' in client.get("/").content.decode()

@@ -17,7 +17,15 @@ from cset.reference.models import Organisation, Place, Theme
 from cset.reference.text import clean_text
 
 from . import attachments, rows
-from .models import DEFAULT_LICENCE, BestPractice, Cost, Financing, Impact, PracticeLink
+from .models import (
+    DEFAULT_LICENCE,
+    BestPractice,
+    Cost,
+    Financing,
+    Impact,
+    PracticeLink,
+    validate_web_address,
+)
 
 # The interface's languages, plus the case languages submitters most often write in.
 EXTRA_LANGUAGES = [("de", _("German")), ("fr", _("French")), ("es", _("Spanish"))]
@@ -209,7 +217,7 @@ class WebAddressField(forms.URLField):
     def validate(self, value):
         super().validate(value)
         # Before the URL validator, whose "Enter a valid URL." would not say what is wrong.
-        rows.validate_web_address(value)
+        validate_web_address(value)
 
 
 class RowForm(forms.ModelForm):

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pycountry
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from benchmarks.models import Indicator
 from benchmarks.units import UNIT_EXPRESSIONS, UnitError, conversion_factor
 from cset.reference.models import Country, Organisation, Place, Source, Theme
 from cset.reference.text import clean_name, fold
+from cset.reference.validators import FiniteInRange
 
 from .choices import (
     Assessment,
@@ -363,11 +364,46 @@ class ProgressUpdate(models.Model):
         return f"{self.practice_id} {self.period}"
 
 
+WEB_SCHEMES = frozenset({"http", "https"})
+
+
+def validate_web_address(url: str) -> None:
+    """Refuse links that are not web pages (``javascript:``, ``data:``, ``ftp:`` …).
+
+    An address without a scheme is left to the URL validator, which refuses it in
+    words of its own; the form adds ``https://`` to it first.
+    """
+    scheme, separator, _rest = (url or "").partition(":")
+    if separator and scheme and scheme.lower() not in WEB_SCHEMES:
+        raise ValidationError(
+            _("Only web addresses that start with http:// or https:// can be linked."),
+            code="scheme",
+        )
+
+
+class WebAddressValidator(URLValidator):
+    """A valid http or https address; another scheme is refused in words of its own rather
+    than as "Enter a valid URL."."""
+
+    def __init__(self, **kwargs):
+        super().__init__(schemes=sorted(WEB_SCHEMES), **kwargs)
+
+    def __call__(self, value):
+        validate_web_address(value)
+        super().__call__(value)
+
+
+class WebAddressField(models.URLField):
+    """A link to a web page: http or https only."""
+
+    default_validators = [WebAddressValidator()]
+
+
 class PracticeLink(models.Model):
     """A web page about the case."""
 
     practice = models.ForeignKey(BestPractice, on_delete=models.CASCADE, related_name="links")
-    url = models.URLField(_("URL"), max_length=500)
+    url = WebAddressField(_("URL"), max_length=500)
     title = models.CharField(_("title"), max_length=300, blank=True)
 
     history = HistoricalRecords()
@@ -515,10 +551,12 @@ class PlaceProposal(models.Model):
         Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country")
     )
     latitude = models.FloatField(
-        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+        _("latitude"),
+        validators=[FiniteInRange(-90, 90)],
     )
     longitude = models.FloatField(
-        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+        _("longitude"),
+        validators=[FiniteInRange(-180, 180)],
     )
     status = models.CharField(
         _("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING

@@ -98,18 +98,11 @@ class Candidate:
 
 
 def _validate(proposal: PlaceProposal, raw_name: Any) -> None:
-    """The model's rules, plus what they let through: NUL bytes (which cleaning would
-    silently drop) and coordinates that are not finite numbers."""
+    """The model's rules, plus a NUL byte in the name as given (cleaning the name would
+    silently drop it)."""
     errors: dict[str, list[str]] = {}
     if "\x00" in str(raw_name or ""):
         errors["name"] = [_("Null characters are not allowed.")]
-    for name in ("latitude", "longitude"):
-        try:
-            number = float(getattr(proposal, name))
-        except (TypeError, ValueError):
-            continue  # not a number at all: full_clean says so
-        if not math.isfinite(number):
-            errors[name] = [_("Give a finite number.")]
     try:
         proposal.full_clean(exclude=list(errors))
     except ValidationError as error:

@@ -3,7 +3,7 @@
 The case form edits rows one at a time (formsets); an API client sends every row of a
 kind at once, and that list replaces the case's rows of the kind (``replace_rows``).
 Both reach the same rules: the models' fields and ``clean()``, the text tidying of
-``tidy`` and the web-address rule of ``validate_web_address``.
+``tidy``.
 """
 
 import logging
@@ -25,22 +25,6 @@ logger = logging.getLogger(__name__)
 # As many rows of one kind as the form offers (its formsets' max_num).
 MAX_ROWS = 50
 
-WEB_SCHEMES = frozenset({"http", "https"})
-
-
-def validate_web_address(url: str) -> None:
-    """Refuse links that are not web pages (``javascript:``, ``data:``, ``ftp:`` …).
-
-    An address without a scheme is left to the URL validator, which refuses it in
-    words of its own; the form adds ``https://`` to it first.
-    """
-    scheme, separator, _rest = (url or "").partition(":")
-    if separator and scheme and scheme.lower() not in WEB_SCHEMES:
-        raise ValidationError(
-            _("Only web addresses that start with http:// or https:// can be linked."),
-            code="scheme",
-        )
-
 
 @dataclass(frozen=True)
 class RowKind:
@@ -55,7 +39,7 @@ KINDS: dict[str, RowKind] = {
     "impacts": RowKind(Impact),
     "cost_items": RowKind(Cost),
     "financing": RowKind(Financing),
-    "links": RowKind(PracticeLink, {"url": [validate_web_address]}),
+    "links": RowKind(PracticeLink),
 }
 
 

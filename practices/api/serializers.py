@@ -37,8 +37,9 @@ from ..models import (
     PracticeLink,
     ProgressUpdate,
     is_curator,
+    validate_web_address,
 )
-from ..rows import MAX_ROWS, validate_web_address
+from ..rows import MAX_ROWS
 from ..services import STEPS, allowed_transitions
 
 

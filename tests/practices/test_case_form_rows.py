@@ -4,6 +4,7 @@ the indicator an impact moves, with the inputs people get wrong."""
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -265,6 +266,19 @@ def test_links_must_be_web_addresses(client_of, url):
         "Only web addresses that start with http:// or https:// can be linked."
     ]
     assert not PracticeLink.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/report.pdf", "javascript:alert(1)"])
+def test_the_model_itself_refuses_links_that_are_not_web_pages(url):
+    # What the admin's link inline and any other ModelForm rely on.
+    link = PracticeLink(practice=factories.PracticeFactory(), url=url, title="Report")
+
+    with pytest.raises(ValidationError) as refused:
+        link.full_clean()
+
+    assert refused.value.message_dict["url"] == [
+        "Only web addresses that start with http:// or https:// can be linked."
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1033,3 +1033,23 @@ def test_a_proposal_is_never_merged_into_a_place_of_another_country(django_user_
     proposal.refresh_from_db()
     assert proposal.status == "pending"
     assert not practice.places.exists()
+
+
+@pytest.mark.parametrize("coordinate", [float("nan"), float("inf"), float("-inf")])
+def test_the_model_itself_refuses_coordinates_that_are_not_finite(db, coordinate):
+    # NaN passes the range validators (every comparison with it is false); the admin and
+    # any other ModelForm rely on the model to refuse it.
+    proposal = PlaceProposal(
+        practice=factories.PracticeFactory(),
+        name="Neustadt",
+        country=factories.CountryFactory(code="DE", name="Germany"),
+        latitude=coordinate,
+        longitude=coordinate,
+        proposed_by=submitter("sam"),
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        proposal.full_clean()
+
+    assert refused.value.message_dict["latitude"] == ["Give a finite number."]
+    assert refused.value.message_dict["longitude"] == ["Give a finite number."]

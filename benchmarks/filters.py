@@ -9,6 +9,7 @@ from cset.reference.filters import (
     IdFilter,
     PortalFilterSet,
     SlugFilter,
+    StrictBooleanFilter,
     YearFilter,
 )
 from cset.reference.text import fold
@@ -38,7 +39,7 @@ class IndicatorFilterSet(PortalFilterSet):
     theme_id = IdFilter(field_name="theme_id", label=_("Theme id"))
     quantity_kind = django_filters.ChoiceFilter(choices=QuantityKind.choices)
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
-    has_values = django_filters.BooleanFilter(
+    has_values = StrictBooleanFilter(
         method="filter_has_values",
         label=_("Has values"),
         help_text=_("false lists the catalogue's indicators no place has a value for yet."),
@@ -90,7 +91,7 @@ class MeasurementFilterSet(PortalFilterSet):
     source = IdFilter(field_name="source_id", label=_("Source id"))
     verification = django_filters.ChoiceFilter(choices=Verification.choices)
     method = django_filters.ChoiceFilter(choices=Method.choices)
-    has_value = django_filters.BooleanFilter(
+    has_value = StrictBooleanFilter(
         field_name="value",
         lookup_expr="isnull",
         exclude=True,

@@ -9,6 +9,7 @@ from cset.reference.filters import (
     CountryCodeFilter,
     FoldedSearchFilter,
     PortalFilterSet,
+    StrictBooleanFilter,
     YearFilter,
 )
 
@@ -29,7 +30,7 @@ class EventFilterSet(PortalFilterSet):
         label=_("Year"),
         help_text=_("Events starting in this year."),
     )
-    upcoming = django_filters.BooleanFilter(
+    upcoming = StrictBooleanFilter(
         method="filter_upcoming",
         label=_("Upcoming"),
         help_text=_("true: events not yet over (ending today or later); false: past events."),

@@ -104,6 +104,39 @@ class CountryCodeFilter(SlugFilter):
         return super().filter(qs, value.upper() if value else value)
 
 
+class _StrictBooleanSelect(forms.NullBooleanSelect):
+    """Passes an unknown value on to the field, which refuses it, instead of reading it as
+    "unknown" (no filter), as Django's select does."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class _StrictBooleanField(forms.NullBooleanField):
+    widget = _StrictBooleanSelect
+    default_error_messages = {"invalid": _("Choose true or false.")}
+
+    def to_python(self, value):
+        if value in (None, "", "unknown"):
+            return None
+        if value in (True, "true", "1", "yes", "on", "2"):
+            return True
+        if value in (False, "false", "0", "no", "off", "3"):
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """true or false (also 1/0, yes/no); anything else is an error naming the parameter,
+    not a filter silently left out."""
+
+    field_class = _StrictBooleanField
+
+
 class CountryFilterSet(PortalFilterSet):
     search = FoldedSearchFilter()
     continent = django_filters.ChoiceFilter(choices=Continent.choices)
@@ -145,7 +178,7 @@ class PlaceFilterSet(PortalFilterSet):
         label=_("Commitment"),
         help_text=_("A commitment the place took in a network (the Covenant of Mayors')."),
     )
-    has_coordinates = django_filters.BooleanFilter(
+    has_coordinates = StrictBooleanFilter(
         method="filter_has_coordinates", label=_("Has coordinates")
     )
 

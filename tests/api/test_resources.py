@@ -242,3 +242,41 @@ def test_two_places_with_the_same_name_get_different_working_addresses(api_clien
         addresses[slug] = identifiers["geonames"]
     # The larger place gets the bare name.
     assert addresses == {"springfield": "4409896", "springfield-us": "4250542"}
+
+
+@pytest.mark.parametrize(
+    ("address", "parameter"),
+    [
+        ("/api/v1/places/", "has_coordinates"),
+        ("/api/v1/events/", "upcoming"),
+        ("/api/v1/indicators/", "has_values"),
+        ("/api/v1/measurements/", "has_value"),
+    ],
+)
+@pytest.mark.parametrize("value", ["maybe", "2x", "tru", "\x00", "да"])
+def test_a_yes_or_no_parameter_refuses_anything_else_by_name(api_client, address, parameter, value):
+    response = api_client.get(address, {parameter: value})
+
+    assert response.status_code == 400
+    assert response.json()[parameter] == ["Choose true or false."]
+
+
+@pytest.mark.parametrize("value", ["TRUE", " true ", "1", "yes", "False", "0", "no"])
+def test_a_yes_or_no_parameter_takes_the_usual_spellings(api_client, value):
+    assert api_client.get("/api/v1/places/", {"has_coordinates": value}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("address", "parameter", "status"),
+    [
+        ("/places/", "has_coordinates", 400),
+        # These lists leave an invalid filter out and say so, as for their other filters.
+        ("/events/", "upcoming", 200),
+        ("/indicators/", "has_values", 200),
+    ],
+)
+def test_the_pages_show_the_message_by_the_field(client, db, address, parameter, status):
+    response = client.get(address, {parameter: "maybe"})
+
+    assert response.status_code == status
+    assert "Choose true or false." in response.content.decode()

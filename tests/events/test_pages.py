@@ -234,12 +234,14 @@ def test_list_never_fails(client, initiative_events, params, status):
         assert "could not be applied" in response.content.decode()
 
 
-def test_list_reads_an_unknown_upcoming_value_as_not_given(client, initiative_events):
-    # As the API does: django-filter's boolean field reads anything but true/false as empty.
+def test_list_leaves_out_an_unknown_upcoming_value_and_says_so(client, initiative_events):
+    # As for any other invalid filter here; the API answers 400 naming the parameter.
     response = client.get(LIST, {"upcoming": "maybe"})
 
     assert response.status_code == 200
     assert len(listed_slugs(response)) == 3
+    assert "could not be applied" in response.content.decode()
+    assert "Choose true or false." in response.content.decode()
 
 
 def test_list_queries_do_not_grow_with_events(client, db, django_assert_max_num_queries):

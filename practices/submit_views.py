@@ -65,11 +65,6 @@ class Picker:
     none_found: str
 
 
-def _organisations_named(organisations: models.QuerySet, key: str) -> models.QuerySet:
-    # The organisations' API searches the same way (FoldedSearchFilter).
-    return organisations.filter(name_folded__contains=key)
-
-
 PICKERS = [
     Picker(
         name="places",
@@ -95,7 +90,7 @@ PICKERS = [
         queryset=lambda: Organisation.objects.select_related("country").order_by(
             "name_folded", "pk"
         ),
-        search=_organisations_named,
+        search=lambda organisations, key: organisations.search(key),
         legend=gettext_lazy("Organisations"),
         chosen_legend=gettext_lazy("Organisations of this case"),
         query_label=gettext_lazy("Find organisations by name"),

@@ -229,6 +229,15 @@ class Source(models.Model):
         return self.title
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def search(self, text: str) -> "OrganisationQuerySet":
+        """Organisations whose name contains ``text``, compared folded."""
+        key = fold(text)
+        if not key:
+            return self
+        return self.filter(name_folded__contains=key)
+
+
 class Organisation(models.Model):
     """A government, agency, network, group of local authorities or company."""
 
@@ -254,6 +263,8 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("The source's own identifier, so that a reload finds the organisation again."),
     )
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "pk"]

@@ -147,6 +147,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "batch": batch,
         "can_commit": batch.status == ImportStatus.DRY_RUN,
+        "dry_run_days": settings.IMPORT_DRY_RUN_DAYS,
         "page": page,
         "outcome_filter": _outcome_filter(rows, chosen),
         "outcome": chosen,

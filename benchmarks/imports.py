@@ -34,6 +34,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied
@@ -796,6 +797,10 @@ def commit_batch(batch_pk: int, actor) -> ImportBatch:
         batch = ImportBatch.objects.select_for_update().get(pk=batch_pk)
         if batch.status == ImportStatus.COMMITTED:
             raise AlreadyImported(_("This file was already imported."))
+        if batch.status == ImportStatus.EXPIRED:
+            raise ImportRefused(
+                _("This dry run is too old and its file was dropped: upload the file again.")
+            )
         if batch.status != ImportStatus.DRY_RUN:
             raise ImportRefused(_("This dry run refused the file: correct it and upload it again."))
         table = read_content(batch.file_name, bytes(batch.content))
@@ -815,6 +820,16 @@ def commit_batch(batch_pk: int, actor) -> ImportBatch:
         batch.save(update_fields=[*_COUNTS, "fingerprint", "changes"])
     logger.info("import %s committed by user %s: %s", batch.pk, actor.pk, result.totals)
     return batch
+
+
+def expire_dry_runs(days: int) -> int:
+    """Drop the files of dry runs older than ``days`` (their plans stay, as history); the
+    number of dry runs expired. Committed files are kept: they say what was imported."""
+    cutoff = timezone.now() - timedelta(days=days)
+    expired = ImportBatch.objects.filter(status=ImportStatus.DRY_RUN, created_at__lt=cutoff)
+    count = expired.update(status=ImportStatus.EXPIRED, content=b"")
+    logger.info("expired %s import dry runs older than %s days", count, days)
+    return count
 
 
 _COUNTS = ("row_count", "created_count", "updated_count", "unchanged_count", "refused_count")

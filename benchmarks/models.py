@@ -263,6 +263,8 @@ class ImportStatus(models.TextChoices):
     DRY_RUN = "dry_run", _("Dry run")
     COMMITTED = "committed", _("Committed")
     REFUSED = "refused", _("Refused")
+    # A dry run whose file was dropped after IMPORT_DRY_RUN_DAYS; its plan stays.
+    EXPIRED = "expired", _("Expired")
 
 
 IMPORT_PERMISSION = "benchmarks.import_measurement"

@@ -146,6 +146,9 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # and the most rows below its header line (blank ones included).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+# Days a dry run's file is kept for its commit; `manage.py expire_import_dry_runs` (daily,
+# from cron) drops older ones.
+IMPORT_DRY_RUN_DAYS = env.int("IMPORT_DRY_RUN_DAYS", default=14)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = not DEBUG

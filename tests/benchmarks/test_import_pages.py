@@ -1,13 +1,18 @@
 """The import pages and POST /api/v1/measurements/import/: who may use them, the dry run
 shown row by row, the commit, the history, and the limits."""
 
+from datetime import timedelta
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from benchmarks import imports
@@ -382,3 +387,30 @@ def test_the_schema_describes_the_import(client):
     operation = schema["paths"]["/api/v1/measurements/import/"]["post"]
     assert "multipart/form-data" in operation["requestBody"]["content"]
     assert {"200", "201", "400", "403", "409", "413"} <= set(operation["responses"])
+
+
+def test_an_old_dry_run_expires_and_asks_for_the_file_again(curator_client, world):
+    curator_client.post(UPLOAD, {"file": upload_of(*good_rows(2))})
+    fresh = ImportBatch.objects.get()
+    curator_client.post(UPLOAD, {"file": upload_of(*good_rows(1))})
+    old = ImportBatch.objects.exclude(pk=fresh.pk).get()
+    ImportBatch.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=15))
+    out = StringIO()
+
+    call_command("expire_import_dry_runs", "--days", "14", stdout=out)
+
+    assert "1 dry runs older than 14 days expired" in out.getvalue()
+    old.refresh_from_db()
+    assert (old.status, bytes(old.content), old.row_count) == (ImportStatus.EXPIRED, b"", 1)
+    assert ImportBatch.objects.get(pk=fresh.pk).status == ImportStatus.DRY_RUN
+    page = curator_client.get(batch_url(old)).content.decode()
+    assert "Commit this import" not in page
+    assert "its file was dropped" in page
+    response = curator_client.post(batch_url(old, "imports:commit"), follow=True)
+    assert "upload the file again" in response.content.decode()
+    assert not Measurement.objects.exists()
+
+
+def test_expiring_refuses_a_negative_age():
+    with pytest.raises(CommandError, match="cannot be negative"):
+        call_command("expire_import_dry_runs", "--days", "-1")

@@ -41,7 +41,7 @@ def _per_person(code, name, numerator, unit, direction, kind, theme, definition)
     """A per-person value of one country's indicator (its code starts with the country)."""
     country = code[:2].upper()
     return DerivedSpec(
-        IndicatorSpec(code, name, unit, direction, kind, theme, definition),
+        IndicatorSpec(code, name, unit, direction, kind, theme, definition, country),
         numerator,
         denominator_sources={country: POPULATION_SOURCES[country]},
     )

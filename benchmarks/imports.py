@@ -471,6 +471,7 @@ def _resolve(row: RowPlan, lookups: _Lookups) -> None:
         )
     else:
         row.indicator_obj = indicator
+        _check_country(row, indicator, lookups)
 
     row.source_id = lookups.sources.get(row.source)
     if row.source and row.source_id is None:
@@ -478,6 +479,23 @@ def _resolve(row: RowPlan, lookups: _Lookups) -> None:
     if row.indicator_obj is not None:
         _convert(row, row.indicator_obj)
     row.settle_key()
+
+
+def _check_country(row: RowPlan, indicator: Indicator, lookups: _Lookups) -> None:
+    """A national statistic takes values of its own country's places only."""
+    if indicator.country_id is None or row.place_id is None:
+        return
+    place_country = lookups.places[row.place_id][2]
+    if place_country != indicator.country_id:
+        row.refuse(
+            _("%(code)s holds values of places in %(country)s only; %(place)s is in %(other)s.")
+            % {
+                "code": indicator.code,
+                "country": indicator.country_id,
+                "place": row.place,
+                "other": place_country,
+            }
+        )
 
 
 def _resolve_place(row: RowPlan, lookups: _Lookups) -> None:

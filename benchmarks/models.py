@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cset.reference.choices import PlaceTier
-from cset.reference.models import Place, Source, Theme
+from cset.reference.models import Country, Place, Source, Theme
 from cset.reference.text import clean_name, fold
 
 from .choices import (
@@ -37,6 +37,17 @@ class Indicator(models.Model):
         _("quantity kind"), max_length=20, choices=QuantityKind.choices
     )
     definition = models.TextField(_("definition"), blank=True)
+    # A national statistic (UK emissions, the German registers) has values for places of
+    # its country only; an import refuses others.
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("country"),
+        help_text=_("Set when only places of this country can have values (a national statistic)."),
+    )
     source = models.ForeignKey(
         Source,
         on_delete=models.SET_NULL,

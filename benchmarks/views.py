@@ -172,7 +172,7 @@ def indicator_detail(request: HttpRequest, code: str):
     """One indicator: what it means, where it comes from, and where places stand among
     their peers in a chosen year (a chart, a ranked table and downloads)."""
     indicator = get_object_or_404(
-        Indicator.objects.select_related("theme", "source").prefetch_related("mappings"),
+        Indicator.objects.select_related("theme", "source", "country").prefetch_related("mappings"),
         code=code,
     )
     years = value_years(indicator)

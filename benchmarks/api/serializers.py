@@ -55,6 +55,12 @@ class IndicatorSerializer(serializers.ModelSerializer):
     derived_from = serializers.SerializerMethodField(
         help_text=_("For a value computed per person or per 1,000 inhabitants: its inputs.")
     )
+    country = serializers.CharField(
+        source="country_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("For a national statistic: the country whose places alone have values."),
+    )
 
     class Meta:
         model = Indicator
@@ -68,6 +74,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "direction",
             "quantity_kind",
             "definition",
+            "country",
             "source",
             "mappings",
             "has_values",

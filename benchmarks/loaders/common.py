@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cset.reference.loading import BULK_BATCH_SIZE, LoadReport, insert_rows
-from cset.reference.models import PlaceIdentifier, Source, Theme
+from cset.reference.models import Country, PlaceIdentifier, Source, Theme
 from cset.reference.text import fold
 
 from ..choices import Direction, Method, Notation, QuantityKind, Verification
@@ -46,6 +46,8 @@ class IndicatorSpec:
     quantity_kind: str = QuantityKind.EMISSIONS
     theme: str = ""
     definition: str = ""
+    # A national statistic's country (ISO code): only its places can have values.
+    country: str = ""
 
 
 POPULATION_SPEC = IndicatorSpec(
@@ -66,6 +68,12 @@ def ensure_indicators(specs: Iterable[IndicatorSpec], source: Source | None = No
     specs = list(specs)
     existing = Indicator.objects.in_bulk([spec.code for spec in specs], field_name="code")
     themes = Theme.objects.in_bulk([spec.theme for spec in specs if spec.theme], field_name="slug")
+    # A country not loaded (yet) is no country: the indicator learns it on a later load.
+    countries = set(
+        Country.objects.filter(code__in={spec.country for spec in specs}).values_list(
+            "code", flat=True
+        )
+    )
     new = [
         Indicator(
             code=spec.code,
@@ -77,11 +85,17 @@ def ensure_indicators(specs: Iterable[IndicatorSpec], source: Source | None = No
             definition=spec.definition,
             theme=themes.get(spec.theme),
             source=None if spec.code == POPULATION else source,
+            country_id=spec.country if spec.country in countries else None,
         )
         for spec in specs
         if spec.code not in existing
     ]
     Indicator.objects.bulk_create(new)
+    # Indicators made before they knew their country learn it; a curator's choice stays.
+    for spec in specs:
+        found = existing.get(spec.code)
+        if spec.country in countries and found is not None and found.country_id is None:
+            Indicator.objects.filter(pk=found.pk).update(country_id=spec.country)
     return Indicator.objects.in_bulk([spec.code for spec in specs], field_name="code")
 
 

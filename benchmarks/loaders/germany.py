@@ -52,6 +52,7 @@ class CapacityColumn:
 def _capacity(code: str, name: str, what: str) -> IndicatorSpec:
     return IndicatorSpec(
         code=code,
+        country="DE",
         name=name,
         unit=CAPACITY_UNIT,
         direction=Direction.HIGHER_IS_BETTER,

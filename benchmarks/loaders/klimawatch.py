@@ -118,6 +118,7 @@ def sector_spec(code: str, *, source_based: bool = False) -> IndicatorSpec:
     name_suffix, balance = _BALANCES[source_based]
     return IndicatorSpec(
         code=code + (SOURCE_BASED_SUFFIX if source_based else ""),
+        country="DE",
         name=name + name_suffix,
         unit=CO2_UNIT,
         direction=Direction.LOWER_IS_BETTER,

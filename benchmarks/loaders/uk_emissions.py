@@ -72,6 +72,7 @@ SPECIAL_COLUMNS: dict[str, tuple[IndicatorSpec, str]] = {
     "Total Emissions:kt CO2": (
         IndicatorSpec(
             code="gb-co2-total",
+            country="GB",
             name="CO2 emissions, total",
             unit=SECTOR_UNIT,
             direction=Direction.LOWER_IS_BETTER,
@@ -84,6 +85,7 @@ SPECIAL_COLUMNS: dict[str, tuple[IndicatorSpec, str]] = {
     "Per Person Emissions:t": (
         IndicatorSpec(
             code="gb-co2-per-person",
+            country="GB",
             name="CO2 emissions per person",
             unit="t CO2/person",
             direction=Direction.LOWER_IS_BETTER,
@@ -96,6 +98,7 @@ SPECIAL_COLUMNS: dict[str, tuple[IndicatorSpec, str]] = {
     "Emissions per km2:kt": (
         IndicatorSpec(
             code="gb-co2-per-km2",
+            country="GB",
             name="CO2 emissions per km²",
             unit="kt CO2/km²",
             direction=Direction.LOWER_IS_BETTER,
@@ -121,6 +124,7 @@ def sector_column(header: str) -> Column:
     what = header.removesuffix(SECTOR_SUFFIX).strip()
     spec = IndicatorSpec(
         code=f"gb-co2-{slugify(what)}",
+        country="GB",
         name=f"CO2 emissions, {what}",
         unit=SECTOR_UNIT,
         direction=Direction.LOWER_IS_BETTER,

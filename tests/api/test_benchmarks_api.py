@@ -512,3 +512,15 @@ def test_an_offset_past_the_end_answers_no_standings(api_client, co2, offset):
     body = response.json()
     assert (body["count"], body["results"]) == (5, [])
     assert body["place"]["rank"] == 5
+
+
+def test_a_national_statistic_names_its_country_here_and_on_its_page(api_client, client, co2):
+    britain = factories.CountryFactory(code="GB", name="United Kingdom")
+    national = factories.IndicatorFactory(code="gb-co2-domestic-gas", country=britain)
+
+    rows = {row["code"]: row for row in api_client.get(INDICATORS).json()["results"]}
+    page = client.get(f"/indicators/{national.code}/").content.decode()
+
+    assert rows[national.code]["country"] == "GB"
+    assert rows[co2.code]["country"] is None
+    assert "Values for places in United Kingdom only" in page

@@ -1000,3 +1000,21 @@ def test_two_commits_at_once_import_once(monkeypatch):
 
     assert sorted(outcomes) == ["already", "committed"]
     assert Measurement.objects.filter(indicator__code="gb-co2-total").count() == 1
+
+
+def test_a_national_statistic_takes_values_of_its_own_country_only(world, actor):
+    world["co2"].country = world["gb"]
+    world["co2"].save()
+
+    british = plan_one(actor)
+    german = plan_one(actor, place_scheme="de-ags", place_id="09780147")
+    anywhere = plan_one(
+        actor, place_scheme="de-ags", place_id="09780147", indicator="final-energy", unit="GJ"
+    )
+
+    assert british.outcome == imports.Outcome.CREATE
+    assert german.outcome == imports.Outcome.REFUSED
+    assert "gb-co2-total holds values of places in GB only; Wildpoldsried is in DE." in reasons(
+        german
+    )
+    assert anywhere.outcome == imports.Outcome.CREATE

@@ -182,3 +182,26 @@ def test_step_function_reads_the_file_of_the_data_folder(source, places, tmp_pat
 
     assert report.name == FILE_NAME
     assert report.created == 20 * 32
+
+
+def test_the_uk_statistics_are_national_and_population_is_not(source, places):
+    load_emissions_file(EXCERPT, source)
+
+    national = Indicator.objects.filter(code__startswith="gb-")
+    assert national.exists()
+    assert set(national.values_list("country", flat=True)) == {"GB"}
+    assert Indicator.objects.get(code="population").country is None
+    assert Indicator.objects.get(code="area").country is None
+
+
+def test_an_indicator_made_before_it_knew_its_country_learns_it(source, places):
+    load_emissions_file(EXCERPT, source)
+    Indicator.objects.update(country=None)
+    Country.objects.create(code="IE", name="Ireland", continent="EU")
+    Indicator.objects.filter(code="gb-co2-per-person").update(country="IE")
+
+    load_emissions_file(EXCERPT, source)
+
+    assert Indicator.objects.get(code="gb-co2-total").country_id == "GB"
+    # A country chosen by a curator stays.
+    assert Indicator.objects.get(code="gb-co2-per-person").country_id == "IE"

@@ -12,6 +12,7 @@ Speeds are measured by ``make bench-benchmarks`` (benchmarks/management/).
 """
 
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from django.db.models import (
     Case,
     FloatField,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -158,6 +160,64 @@ def _verification_rank() -> Case:
         default=Value(0),
         output_field=IntegerField(),
     )
+
+
+# The years with a value, newest first, found by jumping down the (indicator, year, …)
+# index one year at a time: a handful of probes rather than reading every value.
+_VALUE_YEARS_SQL = """
+WITH RECURSIVE found (year) AS (
+    SELECT MAX(year) FROM {table} WHERE indicator_id = %s AND value_canonical IS NOT NULL
+    UNION ALL
+    SELECT (
+        SELECT MAX(year) FROM {table}
+        WHERE indicator_id = %s AND value_canonical IS NOT NULL AND year < found.year
+    )
+    FROM found WHERE found.year IS NOT NULL
+)
+SELECT year FROM found WHERE year IS NOT NULL
+"""
+
+
+def value_years(indicator: Indicator) -> list[int]:
+    """The years in which the indicator has a value for some place, newest first."""
+    sql = _VALUE_YEARS_SQL.format(table=Measurement._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [indicator.pk, indicator.pk])
+        return [year for (year,) in cursor.fetchall()]
+
+
+def belongs(place: Place, group: PeerGroup) -> bool:
+    """Whether ``place`` may be of ``group``, as far as its tier and list say (no query)."""
+    listed = group.place_ids is None or place.pk in group.place_ids
+    return place.tier == group.tier and listed
+
+
+def default_year(
+    indicator: Indicator,
+    group: PeerGroup,
+    place: Place | None = None,
+    *,
+    verified_only: bool = False,
+) -> int | None:
+    """The year a comparison shows unless one is chosen: the latest the place has a value
+    in, else the latest any place of the group has one in; None without any.
+
+    The place's own year counts only if it may be of the group: asked to compare counties,
+    a town's latest year says nothing about them. The group is tried year by year, newest
+    first (one short query a year, and the newest usually has values).
+    """
+    values = Measurement.objects.filter(indicator=indicator, value_canonical__isnull=False)
+    if verified_only:
+        values = values.exclude(verification=Verification.SELF_REPORTED)
+    values = values.order_by()
+    if place is not None and belongs(place, group):
+        latest = values.filter(place=place).aggregate(latest=Max("year"))["latest"]
+        if latest is not None:
+            return latest
+    for year in value_years(indicator):
+        if values.filter(year=year, place__in=group.places(year).values("pk")).exists():
+            return year
+    return None
 
 
 # Comparison ------------------------------------------------------------------------------
@@ -419,10 +479,17 @@ def standing_from_row(row, judged: bool) -> Standing:
         year=year,
         value=value,
         rank=position if ranked else None,
-        percentile=round(100 * share_below, 1) if ranked else None,
+        percentile=_percentile(share_below) if ranked else None,
         group_size=size,
         ordinal=row[8] if len(row) > 8 else None,
     )
+
+
+def _percentile(share_below: float) -> float:
+    """The share as a percentile to one decimal, rounded down: only a place with no better
+    place reads 100 (rank 2 of 10,789 reads 99.9, not 100.0). The inner rounding keeps
+    0.29 × 1000 = 289.99999999999994 at 29.0."""
+    return math.floor(round(share_below * 1000, 6)) / 10
 
 
 def _quartile_neighbours(size: int) -> set[int]:

@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 
 from django import forms
-from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import (
@@ -42,7 +41,15 @@ from .derived import DERIVED
 from .filters import IndicatorFilterSet, MeasurementFilterSet
 from .forms import ComparisonForm
 from .models import Indicator, Measurement
-from .peers import POPULATION_BANDS, Comparison, Spread, Standing, compare
+from .peers import (
+    POPULATION_BANDS,
+    Comparison,
+    Spread,
+    Standing,
+    compare,
+    default_year,
+    value_years,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -207,30 +214,6 @@ def derived_inputs(indicator: Indicator) -> dict | None:
     }
 
 
-# The years with a value, newest first, found by jumping down the (indicator, year, …)
-# index one year at a time: a handful of probes rather than reading every value.
-_VALUE_YEARS_SQL = """
-WITH RECURSIVE found (year) AS (
-    SELECT MAX(year) FROM {table} WHERE indicator_id = %s AND value_canonical IS NOT NULL
-    UNION ALL
-    SELECT (
-        SELECT MAX(year) FROM {table}
-        WHERE indicator_id = %s AND value_canonical IS NOT NULL AND year < found.year
-    )
-    FROM found WHERE found.year IS NOT NULL
-)
-SELECT year FROM found WHERE year IS NOT NULL
-"""
-
-
-def value_years(indicator: Indicator) -> list[int]:
-    """The years in which the indicator has a value for some place, newest first."""
-    sql = _VALUE_YEARS_SQL.format(table=Measurement._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [indicator.pk, indicator.pk])
-        return [year for (year,) in cursor.fetchall()]
-
-
 def comparison_form(request: HttpRequest, years: list[int]) -> ComparisonForm:
     """The comparison chosen by the query string, validated; a year must have values.
 
@@ -248,10 +231,8 @@ def comparison_form(request: HttpRequest, years: list[int]) -> ComparisonForm:
 
 
 def _year_choices(years: list[int]) -> list[tuple]:
-    latest = _("Latest with values")
-    if years:
-        latest = _("Latest with values (%(year)s)") % {"year": years[0]}
-    return [("", latest), *((year, year) for year in years)]
+    # The latest year of the group or of the chosen place: the comparison's heading says which.
+    return [("", _("Latest with values")), *((year, year) for year in years)]
 
 
 def _check_year(form: ComparisonForm, years: list[int]) -> None:
@@ -267,11 +248,16 @@ def _check_year(form: ComparisonForm, years: list[int]) -> None:
 def _comparison(
     indicator: Indicator, form: ComparisonForm, years: list[int], **lines
 ) -> Comparison:
-    """The comparison the valid ``form`` asks for (the latest year with values by default);
-    ``lines`` say which lines of its list to fetch (``peers.compare``)."""
+    """The comparison the valid ``form`` asks for, of its year or the default one (the
+    place's latest, else the group's; ``peers.default_year``); ``lines`` say which lines of
+    its list to fetch (``peers.compare``)."""
     data = form.cleaned_data
-    year = data["year"] or years[0]
-    return compare(indicator, year, form.group(), verified_only=data["verified"], **lines)
+    group, verified_only = form.group(), data["verified"]
+    year = data["year"]
+    if year is None:
+        found = default_year(indicator, group, data["place"], verified_only=verified_only)
+        year = found or years[0]
+    return compare(indicator, year, group, verified_only=verified_only, **lines)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,13 +14,11 @@ from rest_framework.views import APIView
 
 from cset.reference.api.pagination import CappedLimitOffsetPagination
 from cset.reference.api.views import UNICODE_SLUG
-from cset.reference.models import Place
 
-from ..choices import Verification
 from ..filters import IndicatorFilterSet, MeasurementFilterSet, has_values
-from ..forms import LAST_YEAR, ComparisonForm
+from ..forms import ComparisonForm
 from ..models import Indicator, Measurement
-from ..peers import Comparison, PeerGroup, Spread, Standing, compare, refusal
+from ..peers import Comparison, PeerGroup, Spread, Standing, compare, default_year, refusal
 from .pagination import MeasurementPagination
 from .serializers import BenchmarkSerializer, IndicatorSerializer, MeasurementSerializer
 
@@ -70,43 +68,6 @@ class BenchmarkForm(ComparisonForm):
         if indicator is None:
             raise forms.ValidationError(_("There is no indicator with this code."))
         return indicator
-
-
-def default_year(
-    indicator: Indicator, group: PeerGroup, place: Place | None, verified_only: bool
-) -> int | None:
-    """The latest year the place has a value in, else the latest the group has values in.
-
-    The place's own year counts only if it may be of the group: asked to compare counties,
-    a town's latest year says nothing about them.
-    """
-    values = Measurement.objects.filter(indicator=indicator, value_canonical__isnull=False)
-    if verified_only:
-        values = values.exclude(verification=Verification.SELF_REPORTED)
-    values = values.order_by()
-    if place is not None and _belongs(place, group):
-        latest = values.filter(place=place).aggregate(latest=Max("year"))["latest"]
-        if latest is not None:
-            return latest
-
-    # Without a population band the group is the same every year (the year is not read).
-    unbanded = group.with_changes(band="").places(LAST_YEAR).values("pk")
-    years = values.filter(place__in=unbanded).values_list("year", flat=True).distinct()
-    years = sorted(years, reverse=True)
-    if not group.band:
-        return next(iter(years), None)
-    # A band is judged on each year's population: the first year whose banded group has a
-    # value (one query a year, at most as many as the years with values).
-    for year in years:
-        if values.filter(year=year, place__in=group.places(year).values("pk")).exists():
-            return year
-    return None
-
-
-def _belongs(place: Place, group: PeerGroup) -> bool:
-    """Whether ``place`` may be of ``group``, as far as its tier and list say (no query)."""
-    listed = group.place_ids is None or place.pk in group.place_ids
-    return place.tier == group.tier and listed
 
 
 def _form_errors(form: forms.Form) -> dict[str, list[str]]:
@@ -171,7 +132,7 @@ class BenchmarkView(APIView):
         data = form.cleaned_data
         indicator, place, verified_only = data["indicator"], data["place"], data["verified"]
         group = form.group()
-        year = data["year"] or default_year(indicator, group, place, verified_only)
+        year = data["year"] or default_year(indicator, group, place, verified_only=verified_only)
         paginator = CappedLimitOffsetPagination()
         lines = {
             # Past the end anyway; a database integer would overflow on more.

@@ -232,9 +232,21 @@ def test_detail_defaults_to_the_latest_year_with_values(client, catalogue):
     assert response.context["comparison"].year == 2020
     assert response.context["years"] == [2020, 2015]
     html = response.content.decode()
-    assert '<option value="" selected>Latest with values (2020)</option>' in html
+    assert '<option value="" selected>Latest with values</option>' in html
     assert '<option value="2015">2015</option>' in html
     assert client.get(detail("population"), {"year": 2015}).context["comparison"].year == 2015
+
+
+def test_detail_defaults_to_the_chosen_places_latest_year(client, catalogue):
+    population = catalogue["population"]
+    newcomer = factories.PlaceFactory(name="Town D", slug="town-d")
+    factories.MeasurementFactory(indicator=population, place=newcomer, year=2015, value=480)
+
+    chosen = client.get(detail("population"), {"place": "town-d"}).context["comparison"]
+    unchosen = client.get(detail("population")).context["comparison"]
+
+    # Town D has no value of 2020, the group's latest: its own year is shown.
+    assert (chosen.year, unchosen.year) == (2015, 2020)
 
 
 @pytest.mark.parametrize("year", ["abc", "99999", "1800", "2019", "-1", "\x00", "2022"])

@@ -5,6 +5,7 @@ import pytest
 from django.core.paginator import Paginator
 
 from benchmarks.choices import Direction, Verification
+from benchmarks.models import Measurement
 from benchmarks.peers import PeerGroup, PeerGroupError, compare, spread, standings
 from cset.reference.choices import PlaceTier
 from tests import factories
@@ -252,6 +253,32 @@ def test_places_tied_for_best_all_read_100(country):
         (5, 0.0),
     ]
     assert [(row.rank, row.percentile) for row in one] == [(1, 100.0)]
+
+
+def test_only_the_best_place_reads_100(country):
+    # 2,001 places: the second is better than 1,999 of 2,000 others, 99.95 %, which rounds
+    # to 100.0 but must not read as the best.
+    indicator = factories.IndicatorFactory()
+    source = factories.SourceFactory()
+    places = factories.PlaceFactory.create_batch(2001, country=country)
+    Measurement.objects.bulk_create(
+        Measurement(
+            place=place,
+            indicator=indicator,
+            year=2020,
+            source=source,
+            value=float(number),
+            unit="MWh",
+            value_canonical=float(number),
+            method="reported",
+            verification=Verification.SELF_REPORTED,
+        )
+        for number, place in enumerate(places)
+    )
+
+    rows = compare(indicator, 2020, PeerGroup(tier=PlaceTier.LOCAL), limit=3).standings
+
+    assert [(row.rank, row.percentile) for row in rows] == [(1, 100.0), (2, 99.9), (3, 99.9)]
 
 
 def test_a_stock_is_never_summed_over_years(country):

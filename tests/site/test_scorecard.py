@@ -179,7 +179,8 @@ def test_the_profile_shows_the_scorecard(client, manchester):
     html = response.content.decode()
     assert "How Manchester compares" in html
     row = _html_row(html, "gb-co2-per-person")
-    link = reverse("indicators:detail", args=["gb-co2-per-person"]) + "?place=manchester"
+    link = reverse("indicators:detail", args=["gb-co2-per-person"])
+    link += "?place=manchester&amp;year=2020"
     assert f'href="{link}"' in row
     assert '<span aria-hidden="true">▼</span>' in row
     assert '<span class="visually-hidden">down</span>' in row

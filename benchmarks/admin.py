@@ -36,8 +36,17 @@ class MeasurementAdmin(admin.ModelAdmin):
     list_filter = ["verification", "method", "notation", "source"]
     search_fields = ["place__name", "indicator__code"]
     raw_id_fields = ["place", "indicator"]
+    # Derived values are written by benchmarks.derived alone; shown, never as a select of
+    # 400,000 measurements.
+    readonly_fields = ["value_canonical", "numerator", "denominator", "created_at", "updated_at"]
     list_select_related = ["indicator", "place"]
     show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):
+        # A derived value follows its inputs: change those instead.
+        if obj is not None and obj.numerator_id is not None:
+            return False
+        return super().has_change_permission(request, obj)
 
     # Each write recomputes the derived values and standings it moves, as an import does.
 

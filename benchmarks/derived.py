@@ -162,7 +162,15 @@ def _computed(spec: DerivedSpec, numerator: Indicator, denominator: Indicator, f
 _COMPARED = ("value", "value_canonical", "numerator_id", "denominator_id", "method", "verification")
 
 
-def _sync(indicator: Indicator, computed: dict, report: LoadReport) -> None:
+@dataclass
+class DerivedReport(LoadReport):
+    """What a refresh of the derived values did, and the (indicator id, year) pairs it wrote:
+    the standings to recompute."""
+
+    written: set[tuple[int, int]] = field(default_factory=set)
+
+
+def _sync(indicator: Indicator, computed: dict, report: DerivedReport) -> None:
     """Make the stored values of ``indicator`` what ``computed`` says, writing the difference."""
     rows = Measurement.objects.filter(indicator=indicator).order_by()
     stored = {
@@ -171,13 +179,13 @@ def _sync(indicator: Indicator, computed: dict, report: LoadReport) -> None:
             "id", "place_id", "year", "source_id", *_COMPARED
         ).iterator(chunk_size=5000)
     }
-    new, changed = [], []
+    new, changed, years = [], [], set()
     now = timezone.now()
     for key, values in computed.items():
         fields = {**values, "value_canonical": values["value"]}
         found = stored.pop(key, None)
+        place_id, year, source_id = key
         if found is None:
-            place_id, year, source_id = key
             new.append(
                 Measurement(
                     place_id=place_id,
@@ -188,21 +196,24 @@ def _sync(indicator: Indicator, computed: dict, report: LoadReport) -> None:
                     **fields,
                 )
             )
+            years.add(year)
         elif list(found[1]) != [fields[name] for name in _COMPARED]:
             changed.append(Measurement(pk=found[0], updated_at=now, **fields))
+            years.add(year)
         else:
             report.unchanged += 1
     Measurement.objects.bulk_create(new, batch_size=BULK_BATCH_SIZE)
     Measurement.objects.bulk_update(changed, [*_COMPARED, "updated_at"], batch_size=BULK_BATCH_SIZE)
-    gone = [pk for pk, _values in stored.values()]
-    Measurement.objects.filter(pk__in=gone).delete()
+    Measurement.objects.filter(pk__in=[pk for pk, _values in stored.values()]).delete()
+    years |= {year for _place, year, _source in stored}
     report.created += len(new)
-    report.updated += len(changed) + len(gone)
+    report.updated += len(changed) + len(stored)
+    report.written |= {(indicator.pk, year) for year in years}
 
 
-def refresh_derived(specs: list[DerivedSpec] = DERIVED) -> LoadReport:
+def refresh_derived(specs: list[DerivedSpec] = DERIVED) -> DerivedReport:
     """Recompute every derived value; write only what differs from what is stored."""
-    report = LoadReport(name="Derived indicators (per person, per 1,000 inhabitants)")
+    report = DerivedReport(name="Derived indicators (per person, per 1,000 inhabitants)")
     _denominators.cache_clear()
     with transaction.atomic():
         indicators = ensure_indicators(spec.indicator for spec in specs)

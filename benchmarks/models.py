@@ -1,6 +1,9 @@
 """Indicators, their values per place and year, and the targets places set."""
 
+import math
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +21,7 @@ from .choices import (
     QuantityKind,
     Verification,
 )
+from .units import UnitError, convert
 
 YEAR_RANGE = Q(year__gte=1900, year__lte=2100)
 
@@ -176,8 +180,9 @@ class Measurement(models.Model):
                 fields=["place", "indicator", "year", "source"], name="measurement_unique"
             ),
             models.CheckConstraint(condition=YEAR_RANGE, name="measurement_year_in_range"),
+            # A value always has its canonical reading: comparisons read only that one.
             models.CheckConstraint(
-                condition=Q(value__isnull=False, notation="")
+                condition=Q(value__isnull=False, value_canonical__isnull=False, notation="")
                 | Q(value__isnull=True, value_canonical__isnull=True) & ~Q(notation=""),
                 name="measurement_value_or_notation",
             ),
@@ -185,6 +190,36 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.place_id} {self.year}"
+
+    def clean(self) -> None:
+        """Check a value entered by hand and compute its canonical reading, as an import
+        does: a value or a notation, never both; a finite number; a unit of the indicator's
+        dimension."""
+        super().clean()
+        if self.value is not None and self.notation:
+            raise ValidationError(
+                {"notation": _("Give a value or a notation saying why it is missing, not both.")}
+            )
+        if self.value is None:
+            if not self.notation:
+                raise ValidationError(
+                    {"value": _("Give a value, or a notation saying why it is missing.")}
+                )
+            self.value_canonical = None
+            return
+        if not math.isfinite(self.value):
+            raise ValidationError({"value": _("Give a finite number.")})
+        if self.indicator_id is not None and self.unit:
+            self.value_canonical = self._canonical()
+
+    def _canonical(self) -> float:
+        try:
+            canonical = convert(self.value, self.unit, self.indicator.unit)
+        except UnitError as error:
+            raise ValidationError({"unit": str(error)}) from None
+        if not math.isfinite(canonical):
+            raise ValidationError({"value": _("The value is too large in the indicator's unit.")})
+        return canonical
 
 
 class StoredStanding(models.Model):

@@ -17,7 +17,8 @@ logger = logging.getLogger(__name__)
 def measurements_written(pairs: Iterable[tuple[int, int]]) -> None:
     """Recompute what depends on the measurements of the (indicator id, year) ``pairs``:
     the derived values, when an input of one is among them, then the stored standings of
-    those pairs and of the derived values of their years."""
+    those pairs, of the derived values of their years and of every derived value the
+    recomputation wrote (in any year: it also puts back one changed behind its back)."""
     pairs = set(pairs)
     if not pairs:
         return
@@ -26,9 +27,10 @@ def measurements_written(pairs: Iterable[tuple[int, int]]) -> None:
     )
     inputs = {code for spec in DERIVED for code in (spec.numerator, spec.denominator)}
     if inputs & set(codes.values()):
-        refresh_derived()
+        # Deleting an input deletes its derived values with it (the refresh never sees them).
         derived = Indicator.objects.filter(code__in=[spec.indicator.code for spec in DERIVED])
         years = {year for _pk, year in pairs}
         pairs |= {(pk, year) for pk in derived.values_list("pk", flat=True) for year in years}
+        pairs |= refresh_derived().written
     refresh_standings(pairs)
     logger.info("recomputed after writing %s indicator-years", len(pairs))

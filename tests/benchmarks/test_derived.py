@@ -126,3 +126,52 @@ def test_a_written_input_recomputes_the_derived_value_and_its_standing(inputs):
     assert derived.value_canonical == pytest.approx(28_000 / 2_000 * 1000)
     standing = StoredStanding.objects.get(measurement=derived)
     assert (standing.value, standing.group_size) == (derived.value_canonical, 1)
+
+
+def test_a_refresh_names_the_indicator_years_it_wrote(inputs):
+    report = refresh_derived()
+
+    assert report.written == {(_derived().get().indicator_id, 2021)}
+    assert refresh_derived().written == set()
+
+
+def test_a_derived_value_changed_behind_its_back_is_put_back_with_its_standing(inputs, town):
+    factories.MeasurementFactory(
+        place=town,
+        indicator=inputs["population"].indicator,
+        source=inputs["population"].source,
+        year=2020,
+        value=2_500,
+        unit="person",
+    )
+    refresh_derived()
+    measurements_written({(inputs["population"].indicator_id, 2020)})
+    of_2020 = _derived().get(year=2020)
+    _derived().filter(pk=of_2020.pk).update(value=1, value_canonical=1)
+    StoredStanding.objects.filter(measurement=of_2020).update(value=1)
+
+    # A write of another year's input: the whole refresh puts 2020 back, and its standing.
+    measurements_written({(inputs["population"].indicator_id, 2021)})
+
+    of_2020.refresh_from_db()
+    assert of_2020.value_canonical == pytest.approx(27_000 / 2_500 * 1000)
+    assert StoredStanding.objects.get(measurement=of_2020).value == of_2020.value_canonical
+
+
+def test_a_deleted_input_moves_the_standings_of_the_derived_values(inputs, town):
+    neighbour = factories.PlaceFactory(name="Kempten", country=town.country, tier=town.tier)
+    for indicator, source, value in (
+        (inputs["capacity"].indicator, inputs["capacity"].source, 50_000),
+        (inputs["population"].indicator, inputs["population"].source, 70_000),
+    ):
+        factories.MeasurementFactory(
+            place=neighbour, indicator=indicator, source=source, year=2021, value=value
+        )
+    refresh_derived()
+    measurements_written({(inputs["population"].indicator_id, 2021)})
+    assert StoredStanding.objects.get(place=neighbour, indicator__code=PER_1000).group_size == 2
+
+    inputs["population"].delete()
+    measurements_written({(inputs["population"].indicator_id, 2021)})
+
+    assert StoredStanding.objects.get(place=neighbour, indicator__code=PER_1000).group_size == 1

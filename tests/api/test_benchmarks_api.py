@@ -512,6 +512,8 @@ def test_an_offset_past_the_end_answers_no_standings(api_client, co2, offset):
     body = response.json()
     assert (body["count"], body["results"]) == (5, [])
     assert body["place"]["rank"] == 5
+    # Back to the one page there is.
+    assert "offset" not in body["previous"]
 
 
 def test_a_national_statistic_names_its_country_here_and_on_its_page(api_client, client, co2):

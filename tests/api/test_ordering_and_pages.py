@@ -108,6 +108,22 @@ def test_malformed_pages_and_orders_never_fail(api_client, address, params):
     assert "results" in response.json()
 
 
+@pytest.mark.parametrize(
+    ("params", "previous_offset"),
+    [({"limit": 2, "offset": 10}, "offset=4"), ({"limit": 5, "offset": 99}, None)],
+)
+def test_a_page_past_the_end_leads_back_to_the_last_page(api_client, params, previous_offset):
+    factories.PlaceFactory.create_batch(5, country=factories.CountryFactory(code="DE"))
+
+    body = api_client.get("/api/v1/places/", params).json()
+
+    assert (body["results"], body["next"]) == ([], None)
+    if previous_offset:
+        assert previous_offset in body["previous"]
+    else:
+        assert "offset" not in body["previous"]
+
+
 def test_the_limit_is_capped_at_500(api_client):
     factories.PlaceFactory.create_batch(501, country=factories.CountryFactory(code="DE"))
 

@@ -1,4 +1,5 @@
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 class CappedLimitOffsetPagination(LimitOffsetPagination):
@@ -10,3 +11,13 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 500
+
+    def get_previous_link(self):
+        # Past the end, "previous" is the last page, not one more page past the end.
+        if self.count and self.offset >= self.count and self.limit:
+            last = (self.count - 1) // self.limit * self.limit
+            url = self.request.build_absolute_uri()
+            if last == 0:
+                return remove_query_param(url, self.offset_query_param)
+            return replace_query_param(url, self.offset_query_param, last)
+        return super().get_previous_link()

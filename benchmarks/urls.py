@@ -1,20 +1,20 @@
 from django.urls import path
 
-from . import views
+from . import downloads, views
 
 app_name = "indicators"
 
 urlpatterns = [
     path("", views.indicator_list, name="list"),
     path("<str:code>/", views.indicator_detail, name="detail"),
-    path("<str:code>/values.csv", views.indicator_values_csv, name="values-csv"),
+    path("<str:code>/values.csv", downloads.indicator_values_csv, name="values-csv"),
     *(
         path(
             f"<str:code>/comparison.{fmt}",
-            views.comparison_download,
+            downloads.comparison_download,
             {"fmt": fmt},
             name=f"comparison-{fmt}",
         )
-        for fmt in views.DOWNLOADERS
+        for fmt in downloads.DOWNLOADERS
     ),
 ]

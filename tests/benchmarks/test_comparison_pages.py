@@ -12,7 +12,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from benchmarks.choices import Direction, QuantityKind, Verification
-from benchmarks.views import DOWNLOAD_COLUMNS, RANKED_PER_PAGE
+from benchmarks.downloads import DOWNLOAD_COLUMNS
+from benchmarks.views import RANKED_PER_PAGE
 from cset.reference.choices import PlaceTier
 from tests import factories
 

@@ -9,6 +9,7 @@ from cset.reference.models import Place
 
 from . import stored_standings
 from .models import Indicator, IndicatorMapping, Measurement, SavedPeerGroup, Target
+from .rules import country_refusal, derived_refusal, sign_refusal, year_refusal
 from .services import measurements_written
 
 
@@ -30,8 +31,36 @@ class IndicatorAdmin(admin.ModelAdmin):
             stored_standings.refresh_indicator(obj)
 
 
+class MeasurementAdminForm(forms.ModelForm):
+    """A measurement typed by hand, held to the rules an import applies (benchmarks.rules).
+    The admin gives it its model and fields."""
+
+    def clean(self):
+        data = super().clean()
+        indicator, place, year = data.get("indicator"), data.get("place"), data.get("year")
+        if indicator is not None:
+            self._refuse("indicator", derived_refusal(indicator.code))
+        if indicator is not None and place is not None:
+            self._refuse("place", country_refusal(indicator, place.name, place.country_id))
+        if year is not None:
+            self._refuse("year", year_refusal(year))
+        return data
+
+    def _post_clean(self):
+        # The model computes the canonical value (Measurement.clean); its sign is judged on it.
+        super()._post_clean()
+        canonical, indicator = self.instance.value_canonical, self.cleaned_data.get("indicator")
+        if canonical is not None and indicator is not None and "value" not in self.errors:
+            self._refuse("value", sign_refusal(indicator, canonical))
+
+    def _refuse(self, field: str, refusal: str | None) -> None:
+        if refusal:
+            self.add_error(field, refusal)
+
+
 @admin.register(Measurement)
 class MeasurementAdmin(admin.ModelAdmin):
+    form = MeasurementAdminForm
     list_display = ["indicator", "place", "year", "value", "unit", "notation", "verification"]
     list_filter = ["verification", "method", "notation", "source"]
     search_fields = ["place__name", "indicator__code"]
@@ -42,11 +71,17 @@ class MeasurementAdmin(admin.ModelAdmin):
     list_select_related = ["indicator", "place"]
     show_full_result_count = False
 
+    # A derived value follows its inputs: change or delete those instead.
+
     def has_change_permission(self, request, obj=None):
-        # A derived value follows its inputs: change those instead.
         if obj is not None and obj.numerator_id is not None:
             return False
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.numerator_id is not None:
+            return False
+        return super().has_delete_permission(request, obj)
 
     # Each write recomputes the derived values and standings it moves, as an import does.
 

@@ -106,6 +106,10 @@ DERIVED = [
 ]
 
 
+# The inputs of each derived indicator, by its code: its values are computed from them.
+DERIVED_INPUTS = {spec.indicator.code: (spec.numerator, spec.denominator) for spec in DERIVED}
+
+
 def _less_trusted(first: str, second: str) -> str:
     return min(first, second, key=lambda level: VERIFICATION_ORDER.get(level, 0))
 

@@ -48,8 +48,7 @@ from cset.reference.loading import BULK_BATCH_SIZE
 from cset.reference.models import Country, Place, PlaceIdentifier, PlaceName, Source
 from cset.reference.text import fold
 
-from .choices import Method, Notation, QuantityKind, Verification
-from .derived import DERIVED
+from .choices import Method, Notation, Verification
 from .import_files import (
     COLUMNS,
     Cell,
@@ -64,6 +63,7 @@ from .import_files import (
     read_content,
 )
 from .models import IMPORT_PERMISSION, ImportBatch, ImportStatus, Indicator, Measurement
+from .rules import country_refusal, derived_refusal, sign_refusal, year_refusal
 from .services import measurements_written
 from .units import UnitError, conversion_factor, convert, known_units
 
@@ -96,18 +96,6 @@ LOOKUP_CHUNK = 500
 # What an import compares with a stored measurement, and writes.
 COMPARED = ("value", "unit", "value_canonical", "notation", "method", "verification", "note")
 
-NON_NEGATIVE_KINDS = {
-    QuantityKind.FINAL_ENERGY,
-    QuantityKind.PRIMARY_ENERGY,
-    QuantityKind.CAPACITY,
-    QuantityKind.SHARE,
-    QuantityKind.COUNT,
-    QuantityKind.AREA,
-    QuantityKind.POPULATION,
-}
-
-# The inputs of each derived indicator: its values are computed from them, not imported.
-DERIVED_INPUTS = {spec.indicator.code: (spec.numerator, spec.denominator) for spec in DERIVED}
 
 # UK codes are upper case; a curator may type them otherwise.
 UPPER_CASE_SCHEMES = {IdentifierScheme.GB_GSS, IdentifierScheme.GB_LA}
@@ -292,6 +280,9 @@ def _parse_row(row: Row, decimal_mark: str | None) -> RowPlan:
     except ValueError as error:
         result.year = texts.get("year", "")[:80]
         result.refuse(str(error))
+    else:
+        if refusal := year_refusal(result.year):
+            result.refuse(refusal)
 
     _parse_value(result, row.cells.get("value"), texts.get("notation", ""), decimal_mark)
     result.method = _choice(result, texts.get("method", ""), METHODS, "method")
@@ -460,15 +451,8 @@ def _resolve(row: RowPlan, lookups: _Lookups) -> None:
     indicator = lookups.indicators.get(row.indicator)
     if row.indicator and indicator is None:
         row.refuse(_("No indicator has the code “%(code)s”.") % {"code": row.indicator[:80]})
-    elif row.indicator in DERIVED_INPUTS:
-        numerator, denominator = DERIVED_INPUTS[row.indicator]
-        row.refuse(
-            _(
-                "Values of %(code)s are computed from %(numerator)s and %(denominator)s: import "
-                "those instead."
-            )
-            % {"code": row.indicator, "numerator": numerator, "denominator": denominator}
-        )
+    elif refusal := derived_refusal(row.indicator):
+        row.refuse(refusal)
     else:
         row.indicator_obj = indicator
         _check_country(row, indicator, lookups)
@@ -482,20 +466,11 @@ def _resolve(row: RowPlan, lookups: _Lookups) -> None:
 
 
 def _check_country(row: RowPlan, indicator: Indicator, lookups: _Lookups) -> None:
-    """A national statistic takes values of its own country's places only."""
-    if indicator.country_id is None or row.place_id is None:
+    if row.place_id is None:
         return
-    place_country = lookups.places[row.place_id][2]
-    if place_country != indicator.country_id:
-        row.refuse(
-            _("%(code)s holds values of places in %(country)s only; %(place)s is in %(other)s.")
-            % {
-                "code": indicator.code,
-                "country": indicator.country_id,
-                "place": row.place,
-                "other": place_country,
-            }
-        )
+    refusal = country_refusal(indicator, row.place, lookups.places[row.place_id][2])
+    if refusal:
+        row.refuse(refusal)
 
 
 def _resolve_place(row: RowPlan, lookups: _Lookups) -> None:
@@ -598,10 +573,8 @@ def _convert(row: RowPlan, indicator: Indicator) -> None:
         return
     if not math.isfinite(canonical):
         row.refuse(_("The number is beyond what can be stored (about 1.8e308)."))
-    elif canonical < 0 and indicator.quantity_kind in NON_NEGATIVE_KINDS:
-        row.refuse(
-            _("%(kind)s cannot be negative.") % {"kind": indicator.get_quantity_kind_display()}
-        )
+    elif refusal := sign_refusal(indicator, canonical):
+        row.refuse(refusal)
     else:
         row.value_canonical = canonical
 

@@ -18,12 +18,25 @@ from .choices import (
     MappingScheme,
     Method,
     Notation,
+    QualityFlag,
     QuantityKind,
     Verification,
 )
-from .units import UnitError, convert
+from .units import UnitError, convert, known_units
 
 YEAR_RANGE = Q(year__gte=1900, year__lte=2100)
+
+
+def validate_quality_flags(flags) -> None:
+    """A list of known quality flags, each once (JSON lets anything in)."""
+    known = QualityFlag.values
+    if not isinstance(flags, list) or not all(isinstance(flag, str) for flag in flags):
+        raise ValidationError(
+            _('Give a list of quality flags, such as [] or ["%(flag)s"].') % {"flag": known[0]}
+        )
+    unknown = [flag for flag in flags if flag not in known]
+    if unknown or len(set(flags)) != len(flags):
+        raise ValidationError(_("Each flag once, among: %(flags)s.") % {"flags": ", ".join(known)})
 
 
 class Indicator(models.Model):
@@ -75,6 +88,25 @@ class Indicator(models.Model):
         self.name_folded = fold(self.name)
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        """A unit we can convert into; once values are stored in it, it stays (they are not
+        converted)."""
+        super().clean()
+        if self.unit not in known_units():
+            raise ValidationError(
+                {"unit": _("Unknown unit “%(unit)s”.") % {"unit": self.unit[:40]}}
+            )
+        stored = Indicator.objects.filter(pk=self.pk).values_list("unit", flat=True).first()
+        if stored not in (None, self.unit) and self.measurements.exists():
+            raise ValidationError(
+                {
+                    "unit": _(
+                        "Its values are stored in %(unit)s: the unit cannot change under them."
+                    )
+                    % {"unit": stored}
+                }
+            )
+
 
 class IndicatorMapping(models.Model):
     """The indicator's counterpart in an external framework (ISO 37120, SDG, …)."""
@@ -119,7 +151,9 @@ class Measurement(models.Model):
     )
     method = models.CharField(_("method"), max_length=12, choices=Method.choices)
     verification = models.CharField(_("verification"), max_length=24, choices=Verification.choices)
-    quality_flags = models.JSONField(_("quality flags"), default=list, blank=True)
+    quality_flags = models.JSONField(
+        _("quality flags"), default=list, blank=True, validators=[validate_quality_flags]
+    )
     note = models.TextField(_("note"), blank=True)
     # The inputs of a derived value (per capita, per 1,000 inhabitants): it goes with them.
     numerator = models.ForeignKey(
@@ -196,6 +230,9 @@ class Measurement(models.Model):
         does: a value or a notation, never both; a finite number; a unit of the indicator's
         dimension."""
         super().clean()
+        # Validators skip empty values: {} or "" would be stored as they are.
+        if not self.quality_flags:
+            self.quality_flags = []
         if self.value is not None and self.notation:
             raise ValidationError(
                 {"notation": _("Give a value or a notation saying why it is missing, not both.")}

@@ -7,7 +7,7 @@ Every writer outside the initial load (which recomputes everything once at its e
 import logging
 from collections.abc import Iterable
 
-from .derived import DERIVED, refresh_derived
+from .derived import DERIVED, DERIVED_INPUTS, refresh_derived
 from .models import Indicator
 from .stored_standings import refresh as refresh_standings
 
@@ -16,9 +16,10 @@ logger = logging.getLogger(__name__)
 
 def measurements_written(pairs: Iterable[tuple[int, int]]) -> None:
     """Recompute what depends on the measurements of the (indicator id, year) ``pairs``:
-    the derived values, when an input of one is among them, then the stored standings of
-    those pairs, of the derived values of their years and of every derived value the
-    recomputation wrote (in any year: it also puts back one changed behind its back)."""
+    the derived values, when one of them or an input of one is among them, then the stored
+    standings of those pairs, of the derived values of their years and of every derived
+    value the recomputation wrote (in any year: it also puts back one changed or deleted
+    behind its back)."""
     pairs = set(pairs)
     if not pairs:
         return
@@ -26,7 +27,7 @@ def measurements_written(pairs: Iterable[tuple[int, int]]) -> None:
         Indicator.objects.filter(pk__in={pk for pk, _year in pairs}).values_list("pk", "code")
     )
     inputs = {code for spec in DERIVED for code in (spec.numerator, spec.denominator)}
-    if inputs & set(codes.values()):
+    if (inputs | set(DERIVED_INPUTS)) & set(codes.values()):
         # Deleting an input deletes its derived values with it (the refresh never sees them).
         derived = Indicator.objects.filter(code__in=[spec.indicator.code for spec in DERIVED])
         years = {year for _pk, year in pairs}

@@ -25,10 +25,14 @@ UNIT_EXPRESSIONS: dict[str, str] = {
     "t": "tonne",
     "kt": "kilotonne",
     "Mt": "megatonne",
-    # greenhouse gases in CO2 equivalent (the catalogue's GHG indicators)
-    "t CO2e": "tonne",
-    "kt CO2e": "kilotonne",
-    "t CO2e/person": "tonne / person",
+    # greenhouse gases in CO2 equivalent (the catalogue's GHG indicators): a quantity of
+    # its own, so that CO2 alone is never read as all greenhouse gases
+    "kg CO2e": "co2e_kilogram",
+    "t CO2e": "co2e_tonne",
+    "kt CO2e": "co2e_kilotonne",
+    "Mt CO2e": "co2e_megatonne",
+    "kg CO2e/person": "co2e_kilogram / person",
+    "t CO2e/person": "co2e_tonne / person",
     # emissions per person and per area
     "kg CO2/person": "kilogram / person",
     "t CO2/person": "tonne / person",
@@ -71,8 +75,8 @@ UNIT_EXPRESSIONS: dict[str, str] = {
     # shares and counts
     "%": "percent",
     "share": "dimensionless",
-    "count": "dimensionless",
-    "count/1000 persons": "1 / kiloperson",
+    "count": "item",
+    "count/1000 persons": "item / kiloperson",
     # time (hours of supply interruption in a year)
     "h": "hour",
 }
@@ -88,6 +92,12 @@ _DEFINITIONS = [
     "oil_equivalent_megatonne = 1000000 * oil_equivalent_tonne",
     # Money is a dimension of its own, so that energy per dollar never converts into energy.
     "international_dollar = [money]",
+    # So are things counted (chargers, buildings): 5 of them are not 500 %.
+    "item = [count]",
+    "co2e_tonne = [co2_equivalent]",
+    "co2e_kilogram = 0.001 * co2e_tonne",
+    "co2e_kilotonne = 1000 * co2e_tonne",
+    "co2e_megatonne = 1000000 * co2e_tonne",
 ]
 
 # Conversion factors are floats; rounding them to 15 significant digits removes

@@ -13,11 +13,8 @@ from cset.reference.api.serializers import (
 from cset.reference.choices import Continent, PlaceTier
 
 from ..choices import Verification
-from ..derived import DERIVED
+from ..derived import DERIVED_INPUTS
 from ..models import Indicator, IndicatorMapping, Measurement
-
-# The inputs of each derived indicator, by its code: declared in code, read without a query.
-DERIVED_INPUTS = {spec.indicator.code: (spec.numerator, spec.denominator) for spec in DERIVED}
 
 
 class IndicatorBriefSerializer(serializers.ModelSerializer):

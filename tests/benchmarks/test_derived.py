@@ -175,3 +175,13 @@ def test_a_deleted_input_moves_the_standings_of_the_derived_values(inputs, town)
     measurements_written({(inputs["population"].indicator_id, 2021)})
 
     assert StoredStanding.objects.get(place=neighbour, indicator__code=PER_1000).group_size == 1
+
+
+def test_a_derived_value_deleted_on_its_own_comes_back(inputs):
+    refresh_derived()
+    derived = _derived().get()
+    derived.delete()
+
+    measurements_written({(derived.indicator_id, derived.year)})
+
+    assert _derived().get().value_canonical == pytest.approx(derived.value_canonical)

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from benchmarks import imports, services
 from benchmarks.import_files import parse_number, read_content
@@ -507,6 +508,34 @@ def test_kg_into_mwh_is_refused(world, actor):
     assert "Cannot convert kg into MWh" in reasons(row)
 
 
+@pytest.mark.parametrize(
+    ("code", "unit", "given"),
+    [
+        # Five chargers are not 500 %.
+        ("charger-share", "%", "count"),
+        # CO2 alone is not all greenhouse gases.
+        ("ghg-per-capita", "t CO2e/person", "kg CO2/person"),
+        ("ghg-total", "kt CO2e", "kt CO2"),
+    ],
+)
+def test_counts_and_co2_alone_are_not_converted(world, actor, code, unit, given):
+    factories.IndicatorFactory(code=code, unit=unit, quantity_kind="share")
+
+    row = plan_one(actor, indicator=code, unit=given, value="5")
+
+    assert f"Cannot convert {given} into {unit}" in reasons(row)
+
+
+def test_co2_equivalents_convert_among_themselves(world, actor):
+    factories.IndicatorFactory(
+        code="ghg-per-capita", unit="t CO2e/person", quantity_kind="intensity"
+    )
+
+    row = plan_one(actor, indicator="ghg-per-capita", unit="kg CO2e/person", value="5300")
+
+    assert row.value_canonical == 5.3
+
+
 def test_an_unknown_unit_is_refused_with_the_accepted_ones(world, actor):
     row = plan_one(actor, unit="tons")
 
@@ -547,6 +576,16 @@ def test_years_outside_the_range_are_refused(world, actor, year, says):
     row = plan_one(actor, year=year)
 
     assert says in reasons(row)
+
+
+def test_a_year_still_to_come_is_refused_as_a_target(world, actor):
+    this_year = timezone.now().year
+
+    now = plan_one(actor, year=str(this_year))
+    later = plan_one(actor, year=str(this_year + 1))
+
+    assert now.outcome == imports.Outcome.CREATE, now.reasons
+    assert "is a target, not a measurement" in reasons(later)
 
 
 def test_a_notation_stands_for_a_missing_value(world, actor):

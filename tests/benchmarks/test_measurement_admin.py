@@ -4,6 +4,7 @@ derived values left to their inputs, and a change form that stays light."""
 import pytest
 from django.db import IntegrityError
 from django.urls import reverse
+from django.utils import timezone
 
 from benchmarks.choices import Notation
 from benchmarks.models import Measurement
@@ -115,3 +116,131 @@ def test_the_change_form_lists_no_measurements_to_choose_from(
 
     assert 'name="numerator"' not in page
     assert 'name="denominator"' not in page
+
+
+@pytest.mark.parametrize(
+    "flags",
+    ["5", '"abc"', '["no_such_flag"]', "[1]", '["inconsistent_total", "inconsistent_total"]'],
+)
+def test_quality_flags_must_be_a_list_of_known_flags(admin_client, measurement, flags):
+    response = _change(admin_client, measurement, quality_flags=flags)
+
+    assert response.status_code == 200
+    assert "quality_flags" in response.context["adminform"].form.errors
+    measurement.refresh_from_db()
+    assert measurement.quality_flags == []
+
+
+@pytest.mark.parametrize(
+    ("flags", "kept"), [('["inconsistent_total"]', ["inconsistent_total"]), ("{}", [])]
+)
+def test_known_quality_flags_are_kept(admin_client, measurement, flags, kept):
+    response = _change(admin_client, measurement, quality_flags=flags)
+
+    assert response.status_code == 302
+    measurement.refresh_from_db()
+    assert measurement.quality_flags == kept
+
+
+def _add(admin_client, measurement, **changes):
+    form = _form(measurement, **changes)
+    return admin_client.post(reverse("admin:benchmarks_measurement_add"), form)
+
+
+def _errors(response) -> dict:
+    return response.context["adminform"].form.errors
+
+
+def test_a_national_statistic_takes_no_place_of_another_country(admin_client, measurement):
+    britain = factories.CountryFactory(code="GB")
+    national = factories.IndicatorFactory(code="gb-co2-total", unit="MWh", country=britain)
+
+    response = _add(admin_client, measurement, indicator=national.pk, year=2019)
+
+    assert "holds values of places in GB only" in " ".join(_errors(response)["place"])
+
+
+def test_a_population_is_never_negative(admin_client, measurement):
+    population = factories.IndicatorFactory(
+        code="population", unit="person", quantity_kind="population"
+    )
+
+    response = _add(
+        admin_client, measurement, indicator=population.pk, value="-5", unit="thousand persons"
+    )
+
+    assert "cannot be negative" in " ".join(_errors(response)["value"])
+
+
+def test_a_derived_indicator_takes_no_value_by_hand(admin_client, measurement):
+    derived = factories.IndicatorFactory(code="de-capacity-renewable-per-1000", unit="MWh")
+
+    response = _add(admin_client, measurement, indicator=derived.pk)
+
+    assert "are computed from" in " ".join(_errors(response)["indicator"])
+
+
+def test_a_year_to_come_is_a_target_not_a_measurement(admin_client, measurement):
+    response = _change(admin_client, measurement, year=timezone.now().year + 1)
+
+    assert "is a target, not a measurement" in " ".join(_errors(response)["year"])
+
+
+def test_a_derived_value_cannot_be_deleted_by_hand(admin_client, measurement):
+    population = factories.MeasurementFactory(place=measurement.place, unit="person")
+    derived = factories.MeasurementFactory(
+        place=measurement.place, numerator=measurement, denominator=population
+    )
+
+    response = admin_client.post(
+        reverse("admin:benchmarks_measurement_delete", args=[derived.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert Measurement.objects.filter(pk=derived.pk).exists()
+
+
+# Indicators: their unit ----------------------------------------------------------------------
+
+
+def _indicator_form(indicator, **changes):
+    return {
+        "code": indicator.code,
+        "name": indicator.name,
+        "unit": indicator.unit,
+        "direction": indicator.direction,
+        "quantity_kind": indicator.quantity_kind,
+        "definition": "",
+        "mappings-TOTAL_FORMS": "0",
+        "mappings-INITIAL_FORMS": "0",
+        **changes,
+    }
+
+
+def _change_indicator(admin_client, indicator, **changes):
+    url = reverse("admin:benchmarks_indicator_change", args=[indicator.pk])
+    return admin_client.post(url, _indicator_form(indicator, **changes))
+
+
+def test_an_indicator_unit_must_be_one_we_convert(admin_client):
+    indicator = factories.IndicatorFactory(unit="MWh")
+
+    response = _change_indicator(admin_client, indicator, unit="bananas")
+
+    assert "Unknown unit" in " ".join(_errors(response)["unit"])
+
+
+def test_an_indicator_unit_stays_under_stored_values(admin_client, measurement):
+    response = _change_indicator(admin_client, measurement.indicator, unit="GWh")
+
+    assert "cannot change under them" in " ".join(_errors(response)["unit"])
+    measurement.indicator.refresh_from_db()
+    assert measurement.indicator.unit == "MWh"
+
+
+def test_an_indicator_without_values_may_change_its_unit(admin_client):
+    indicator = factories.IndicatorFactory(unit="MWh")
+
+    assert _change_indicator(admin_client, indicator, unit="GWh").status_code == 302
+    indicator.refresh_from_db()
+    assert indicator.unit == "GWh"

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from cset.reference.pages import csv_response
+from cset.reference.pages import csv_response, spreadsheet_safe
 
 from .filters import MeasurementFilterSet
 from .forms import ComparisonForm
@@ -176,7 +176,7 @@ def _csv_download(file_name: str, about: list[tuple], rows: list[list], _sources
         buffer.write(f"# {label}: {text}\n")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(DOWNLOAD_COLUMNS)
-    writer.writerows([["" if value is None else value for value in row] for row in rows])
+    writer.writerows([[spreadsheet_safe(value) for value in row] for row in rows])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     return _attachment(response, file_name)
 

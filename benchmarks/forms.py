@@ -108,8 +108,14 @@ class ComparisonForm(forms.Form):
         return code
 
     def clean_verified(self) -> bool:
+        return self._yes_or_no("verified")
+
+    def clean_all_countries(self) -> bool:
+        return self._yes_or_no("all_countries")
+
+    def _yes_or_no(self, name: str) -> bool:
         # A checkbox reads any text as true; a link or an API call deserves a clear answer.
-        raw = (self.data.get(self.add_prefix("verified")) or "").strip().lower()
+        raw = (self.data.get(self.add_prefix(name)) or "").strip().lower()
         if raw not in TRUE_WORDS | FALSE_WORDS:
             raise forms.ValidationError(_("Give true or false."))
         return raw in TRUE_WORDS

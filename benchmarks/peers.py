@@ -32,7 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from cset.reference.choices import Continent, PlaceTier
 from cset.reference.models import Membership, Place
@@ -545,9 +545,12 @@ def refusal(indicator: Indicator, size: int) -> str:
     if size == 0:
         return _("No place of this group has a value for this year.")
     if size < MINIMUM_PEERS:
-        return _(
+        return ngettext(
+            "Only %(size)s place of this group has a value for this year; a ranking needs "
+            "at least %(minimum)s.",
             "Only %(size)s places of this group have a value for this year; a ranking needs "
-            "at least %(minimum)s."
+            "at least %(minimum)s.",
+            size,
         ) % {"size": size, "minimum": MINIMUM_PEERS}
     return ""
 

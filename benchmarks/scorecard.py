@@ -54,7 +54,8 @@ class Change:
 @dataclass
 class ScorecardRow:
     """One indicator of a place: its latest measurement (a value, or a notation saying why
-    there is none), the one before it, the change, and the place's standing."""
+    there is none), the one before it, the change, and the place's standing in the latest
+    year with a value (``last_value``: the latest itself unless that is a notation)."""
 
     indicator: Indicator
     latest: Measurement
@@ -62,10 +63,16 @@ class ScorecardRow:
     change: Change | None = None
     standing: Standing | None = None
     flag_labels: list[str] = field(default_factory=list)
+    last_value: Measurement | None = None
 
     @property
     def year(self) -> int:
         return self.latest.year
+
+    @property
+    def ranked_year(self) -> int | None:
+        """The year the standing is of, and the indicator page's year to open."""
+        return self.last_value.year if self.last_value is not None else None
 
     @property
     def missing(self) -> bool:
@@ -136,6 +143,7 @@ def _row(indicator: Indicator, by_year: dict[int, Measurement]) -> ScorecardRow:
     years = sorted(by_year, reverse=True)
     latest = by_year[years[0]]
     previous = by_year[years[1]] if len(years) > 1 else None
+    valued = (by_year[year] for year in years if by_year[year].value_canonical is not None)
     flags = dict(QualityFlag.choices)
     return ScorecardRow(
         indicator=indicator,
@@ -143,6 +151,7 @@ def _row(indicator: Indicator, by_year: dict[int, Measurement]) -> ScorecardRow:
         previous=previous,
         change=change_between(indicator, previous, latest),
         flag_labels=[str(flags.get(flag, flag)) for flag in latest.quality_flags],
+        last_value=next(valued, None),
     )
 
 
@@ -167,28 +176,28 @@ def _sense(direction: str, difference: float) -> str:
 
 
 def _add_standings(place: Place, group: PeerGroup, rows: list[ScorecardRow], stored: bool):
-    """Rank the place on every indicator whose latest measurement holds a value.
+    """Rank the place on every indicator in the latest year it has a value in.
 
     With ``stored``, the stored standings serve where they rank the very measurement the
     row shows; the others are ranked in one query.
     """
-    ranked = [row for row in rows if not row.missing]
+    ranked = [row for row in rows if row.last_value is not None]
     if stored and ranked:
         found = for_place(
             place,
-            {row.indicator.pk: row.year for row in ranked},
+            {row.indicator.pk: row.ranked_year for row in ranked},
             {row.indicator.pk: row.indicator.direction for row in ranked},
         )
         for row in ranked:
             standing = found.get(row.indicator.pk)
-            if standing is not None and _ranks(standing, row.latest):
+            if standing is not None and _ranks(standing, row.last_value):
                 row.standing = standing
         ranked = [row for row in ranked if row.standing is None]
     if not ranked:
         return
     found = standings(
         [row.indicator for row in ranked],
-        {row.indicator.pk: row.year for row in ranked},
+        {row.indicator.pk: row.ranked_year for row in ranked},
         group,
         place_id=place.pk,
     )

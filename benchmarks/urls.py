@@ -6,11 +6,11 @@ app_name = "indicators"
 
 urlpatterns = [
     path("", views.indicator_list, name="list"),
-    path("<str:code>/", views.indicator_detail, name="detail"),
-    path("<str:code>/values.csv", downloads.indicator_values_csv, name="values-csv"),
+    path("<slug:code>/", views.indicator_detail, name="detail"),
+    path("<slug:code>/values.csv", downloads.indicator_values_csv, name="values-csv"),
     *(
         path(
-            f"<str:code>/comparison.{fmt}",
+            f"<slug:code>/comparison.{fmt}",
             downloads.comparison_download,
             {"fmt": fmt},
             name=f"comparison-{fmt}",

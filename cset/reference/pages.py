@@ -81,6 +81,20 @@ class _Echo:
         return value
 
 
+# A spreadsheet runs a cell starting with these as a formula (OWASP's "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """The value for a CSV cell: None as empty, text that a spreadsheet would run as a
+    formula quoted with a leading apostrophe, anything else as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_response(
     file_name: str, header: Sequence[str], rows: Iterable[Sequence]
 ) -> StreamingHttpResponse:
@@ -90,7 +104,7 @@ def csv_response(
     def lines():
         yield "\ufeff" + writer.writerow(header)
         for row in rows:
-            yield writer.writerow(["" if value is None else value for value in row])
+            yield writer.writerow([spreadsheet_safe(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'

@@ -133,7 +133,7 @@ def test_a_place_brings_its_tier_country_and_latest_year(api_client, co2, places
     assert body["place"]["place"]["slug"] == "b"
     assert (body["place"]["rank"], body["place"]["percentile"]) == (2, 75.0)
     assert older["year"] == 2018
-    assert older["refusal"].startswith("Only 1 places")
+    assert older["refusal"].startswith("Only 1 place of this group has a value")
     assert older["place"]["value"] == 5.0
 
 

@@ -59,6 +59,7 @@ def test_a_saved_group_lists_its_places(manchester):
         ({"tier": "local", "region": "x" * 10_000}, "region"),
         ({"tier": "local", "country": "XX"}, "country"),
         ({"tier": "local", "verified": "bogus"}, "verified"),
+        ({"place": "manchester", "all_countries": "maybe"}, "all_countries"),
     ],
 )
 def test_bad_choices_are_field_errors(manchester, data, field):
@@ -74,3 +75,11 @@ def test_verified_reads_true_and_false_words(manchester, text, verified):
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["verified"] is verified
+
+
+@pytest.mark.parametrize(("text", "every_country"), [("on", True), ("0", False), ("off", False)])
+def test_all_countries_reads_true_and_false_words(manchester, text, every_country):
+    form = ComparisonForm({"place": "manchester", "all_countries": text})
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["all_countries"] is every_country

@@ -453,6 +453,15 @@ def test_an_unranked_download_leaves_rank_and_percentile_empty(client, places):
     assert any("Only 2 places" in line for line in about)
 
 
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_csv(client, places):
+    places["ashford"].name = '=HYPERLINK("http://example.org")'
+    places["ashford"].save()
+
+    _about, rows = _csv(client.get(download("csv"), {"place": "derby"}))
+
+    assert rows[0]["place"] == '\'=HYPERLINK("http://example.org")'
+
+
 def test_the_xlsx_has_the_rows_and_a_sheet_about_them(client, places):
     places["ashford"].name = '=HYPERLINK("http://example.org")'
     places["ashford"].save()

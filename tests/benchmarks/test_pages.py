@@ -362,6 +362,25 @@ def test_csv_joins_quality_flags(client, db):
     assert rows[0]["quality_flags"] == "inconsistent_total;thousands_separator_read"
 
 
+def test_values_csv_keeps_formulas_out(client, db):
+    factories.MeasurementFactory(
+        indicator=factories.IndicatorFactory(code="named"),
+        place=factories.PlaceFactory(name="@SUM(A1:A9)"),
+    )
+
+    rows = csv_rows(client.get(values_csv("named")))
+
+    assert rows[0]["place_name"] == "'@SUM(A1:A9)"
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["/indicators/%00/", "/indicators/a%00/values.csv", "/indicators/a%00/comparison.csv"],
+)
+def test_an_address_with_a_nul_byte_is_not_found(client, db, address):
+    assert client.get(address).status_code == 404
+
+
 def test_the_page_links_to_the_values_csv_of_its_year(client, sixty_values):
     html = client.get(detail("heat")).content.decode()
 

@@ -149,12 +149,24 @@ def test_a_fall_is_worse_when_higher_is_better(manchester):
     assert renewable.flag_labels == ["Sectors disagree with the total"]
 
 
-def test_a_missing_latest_value_keeps_its_notation_and_gets_no_change_nor_rank(manchester):
+def test_a_missing_latest_value_keeps_its_notation_and_is_ranked_on_the_last_value(manchester):
     total = _rows(scorecard(manchester))["gb-co2-total"]
 
     assert total.missing and total.latest.notation == Notation.CONFIDENTIAL
-    assert total.change is None and total.standing is None
-    assert total.previous.value_canonical == 2000
+    assert total.change is None
+    assert total.last_value == total.previous and total.previous.value_canonical == 2000
+    assert total.standing.year == total.ranked_year == total.previous.year
+
+
+def test_the_profile_shows_the_last_value_under_a_notation_and_links_to_its_year(
+    client, manchester
+):
+    html = client.get(reverse("site:place", args=["manchester"])).content.decode()
+
+    row = _html_row(html, "gb-co2-total")
+    year = _rows(scorecard(manchester))["gb-co2-total"].ranked_year
+    assert f"last value 2,000 in {year}" in row
+    assert f"?place=manchester&amp;year={year}" in row
 
 
 def test_a_context_indicator_changes_without_judgement_and_is_not_ranked(manchester):

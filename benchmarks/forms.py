@@ -126,6 +126,19 @@ class ComparisonForm(forms.Form):
             raise forms.ValidationError(_("There is no network with this slug."))
         return slug
 
+    def clean_region(self) -> str:
+        region = " ".join(self.cleaned_data["region"].split())
+        if not region:
+            return ""
+        regions = Place.objects.values_list("statistical_region", flat=True)
+        if regions.filter(statistical_region=region).exists():
+            return region
+        # "north west" for North West: the spelling of the places, found the slow way.
+        spelt = regions.filter(statistical_region__iexact=region).first()
+        if spelt is None:
+            raise forms.ValidationError(_("No place lies in a statistical region of this name."))
+        return spelt
+
     def clean_peer_group(self) -> SavedPeerGroup | None:
         slug = self.cleaned_data["peer_group"]
         if not slug:
@@ -139,10 +152,27 @@ class ComparisonForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        place, saved = cleaned.get("place"), cleaned.get("peer_group")
-        if not (cleaned.get("tier") or place or saved):
+        place, saved, tier = cleaned.get("place"), cleaned.get("peer_group"), cleaned.get("tier")
+        if not (tier or place or saved):
             self.add_error("tier", _("Choose a tier of government, a place or a saved group."))
+        if saved and tier and tier != saved.tier:
+            self.add_error(
+                "tier",
+                _("The saved group “%(name)s” holds places of the tier “%(tier)s”.")
+                % {"name": saved.name, "tier": saved.get_tier_display()},
+            )
         return cleaned
+
+    def check_year(self, years: list[int]) -> None:
+        """Refuse a year without values (``years``, newest first): a page of nothing."""
+        year = self.cleaned_data["year"]
+        if year is None or year in years or not years:
+            return
+        self.add_error(
+            "year",
+            _("There are no values for %(year)s; years with values: %(first)s to %(last)s.")
+            % {"year": year, "first": years[-1], "last": years[0]},
+        )
 
     def group(self) -> PeerGroup:
         """The group the valid form describes."""

@@ -188,6 +188,8 @@ def read_content(name: str, content: bytes) -> Table:
         columns, rows, decimal_mark = _read_csv(content)
 
     _check_columns(columns)
+    if not rows:
+        raise FileRefused(_("The file has a header but no rows of values."), code="no_rows")
     return Table(
         file_name=clean_file_name(name),
         file_format=file_format,

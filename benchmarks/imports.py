@@ -93,6 +93,9 @@ MAX_NOTE_LENGTH = 2000
 # Rows looked up per query: well under SQLite's limit of variables per statement.
 LOOKUP_CHUNK = 500
 
+# The longest place reference a plan shows and keeps.
+MAX_SHOWN = 200
+
 # What an import compares with a stored measurement, and writes.
 COMPARED = ("value", "unit", "value_canonical", "notation", "method", "verification", "note")
 
@@ -304,7 +307,9 @@ def _parse_place(result: RowPlan, texts: dict, identifier_cell: Cell) -> None:
         if prefix.lower() in SCHEMES:
             scheme, identifier = prefix.lower(), rest.strip()
     name, country = texts.get("place_name", ""), texts.get("country", "").upper()
-    result.place = f"{scheme}/{identifier}" if identifier else f"{name} ({country})".strip()
+    # Shown and kept in the batch's plan: a 100,000-character cell is cut short there.
+    place = f"{scheme}/{identifier}" if identifier else f"{name} ({country})".strip()
+    result.place = place if len(place) <= MAX_SHOWN else place[: MAX_SHOWN - 1] + "…"
 
     if identifier:
         if scheme not in SCHEMES:

@@ -25,6 +25,7 @@ from .choices import (
 from .units import UnitError, convert, known_units
 
 YEAR_RANGE = Q(year__gte=1900, year__lte=2100)
+YEAR_RANGE_MESSAGE = _("Give a year from 1900 to 2100.")
 
 
 def validate_quality_flags(flags) -> None:
@@ -213,7 +214,11 @@ class Measurement(models.Model):
             models.UniqueConstraint(
                 fields=["place", "indicator", "year", "source"], name="measurement_unique"
             ),
-            models.CheckConstraint(condition=YEAR_RANGE, name="measurement_year_in_range"),
+            models.CheckConstraint(
+                condition=YEAR_RANGE,
+                name="measurement_year_in_range",
+                violation_error_message=YEAR_RANGE_MESSAGE,
+            ),
             # A value always has its canonical reading: comparisons read only that one.
             models.CheckConstraint(
                 condition=Q(value__isnull=False, value_canonical__isnull=False, notation="")
@@ -315,7 +320,11 @@ class Target(models.Model):
             models.UniqueConstraint(
                 fields=["place", "indicator", "year", "source"], name="target_unique"
             ),
-            models.CheckConstraint(condition=YEAR_RANGE, name="target_year_in_range"),
+            models.CheckConstraint(
+                condition=YEAR_RANGE,
+                name="target_year_in_range",
+                violation_error_message=YEAR_RANGE_MESSAGE,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -207,24 +207,14 @@ def comparison_form(request: HttpRequest, years: list[int]) -> ComparisonForm:
         data["tier"] = PlaceTier.LOCAL
     form = ComparisonForm(data)
     form.fields["year"].widget = forms.Select(choices=_year_choices(years))
-    if form.is_valid() and years:
-        _check_year(form, years)
+    if form.is_valid():
+        form.check_year(years)
     return form
 
 
 def _year_choices(years: list[int]) -> list[tuple]:
     # The latest year of the group or of the chosen place: the comparison's heading says which.
     return [("", _("Latest with values")), *((year, year) for year in years)]
-
-
-def _check_year(form: ComparisonForm, years: list[int]) -> None:
-    year = form.cleaned_data["year"]
-    if year is not None and year not in years:
-        form.add_error(
-            "year",
-            _("There are no values for %(year)s; years with values: %(first)s to %(last)s.")
-            % {"year": year, "first": years[-1], "last": years[0]},
-        )
 
 
 def chosen_comparison(
@@ -287,6 +277,8 @@ def _comparison_context(
         "place_in_tier": place is None or place.tier == comparison.group.tier,
         "page": page,
         "query": query,
+        # A row's "compare" link puts its place in place of the chosen one.
+        "compare_query": query_without(request, "page", "place"),
         "chart": _chart_data(comparison, place, chosen),
         "missing": missing_notations(comparison),
         "bands": _band_links(request),

@@ -18,7 +18,16 @@ from cset.reference.api.views import UNICODE_SLUG
 from ..filters import IndicatorFilterSet, MeasurementFilterSet, has_values
 from ..forms import ComparisonForm
 from ..models import Indicator, Measurement
-from ..peers import Comparison, PeerGroup, Spread, Standing, compare, default_year, refusal
+from ..peers import (
+    Comparison,
+    PeerGroup,
+    Spread,
+    Standing,
+    compare,
+    default_year,
+    refusal,
+    value_years,
+)
 from .pagination import MeasurementPagination
 from .serializers import BenchmarkSerializer, IndicatorSerializer, MeasurementSerializer
 
@@ -127,6 +136,8 @@ class BenchmarkView(APIView):
     )
     def get(self, request: Request) -> Response:
         form = BenchmarkForm(request.query_params)
+        if form.is_valid():
+            form.check_year(value_years(form.cleaned_data["indicator"]))
         if not form.is_valid():
             raise ValidationError(_form_errors(form))
         data = form.cleaned_data

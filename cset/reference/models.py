@@ -116,6 +116,8 @@ class Place(models.Model):
             models.Index(fields=["tier", "country"], name="place_tier_country_idx"),
             models.Index(fields=["country", "subdivision_code"], name="place_subdivision_idx"),
             models.Index(fields=["population", "id"], name="place_population_idx"),
+            # Peer groups of one statistical region (a UK region such as North West).
+            models.Index(fields=["statistical_region", "tier"], name="place_region_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -9,6 +9,7 @@ import pytest
 from benchmarks.choices import Direction, MappingScheme, Verification
 from benchmarks.models import Measurement, SavedPeerGroup
 from cset.reference.choices import PlaceTier
+from cset.reference.models import Place
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -205,11 +206,13 @@ def test_an_indicator_without_values_is_an_empty_comparison(api_client, places):
     assert body["refusal"].startswith("No place")
 
 
-def test_a_year_without_values_is_an_empty_comparison(api_client, co2):
-    body = api_client.get(BENCHMARKS, {"indicator": co2.code, "tier": "local", "year": 1950})
+def test_a_year_without_values_is_refused_as_on_the_page(api_client, co2):
+    response = api_client.get(BENCHMARKS, {"indicator": co2.code, "tier": "local", "year": 1950})
 
-    assert body.status_code == 200
-    assert body.json()["results"] == []
+    assert response.status_code == 400
+    assert response.json()["year"] == [
+        "There are no values for 1950; years with values: 2020 to 2020."
+    ]
 
 
 def test_standings_are_paged_with_limit_and_offset(api_client, co2):
@@ -288,14 +291,37 @@ def test_every_bad_parameter_is_a_400_naming_it(api_client, co2, params, field):
     assert field in response.json()
 
 
-@pytest.mark.parametrize(("region", "count"), [("Северо-Запад", 0), ("서울", 0), ("\u00a0 ", 5)])
-def test_any_text_is_a_region_and_blank_is_none(api_client, co2, region, count):
+@pytest.mark.parametrize(
+    ("region", "count"), [("North West", 2), ("north  west", 2), ("\u00a0 ", 5)]
+)
+def test_a_region_is_found_in_any_case_and_blank_is_none(api_client, co2, places, region, count):
+    Place.objects.filter(slug__in=["a", "b"]).update(statistical_region="North West")
     query = {"indicator": co2.code, "tier": "local", "region": region}
 
     response = api_client.get(BENCHMARKS, query)
 
     assert response.status_code == 200
     assert response.json()["count"] == count
+
+
+@pytest.mark.parametrize("region", ["Северо-Запад", "서울", "Nowhere"])
+def test_an_unknown_region_is_refused(api_client, co2, region):
+    query = {"indicator": co2.code, "tier": "local", "region": region}
+
+    response = api_client.get(BENCHMARKS, query)
+
+    assert response.status_code == 400
+    assert response.json()["region"] == ["No place lies in a statistical region of this name."]
+
+
+def test_a_saved_group_keeps_its_tier(api_client, co2, places):
+    saved = SavedPeerGroup.objects.create(slug="core-cities", name="Core cities", tier="local")
+    query = {"indicator": co2.code, "peer_group": saved.slug, "tier": "county"}
+
+    response = api_client.get(BENCHMARKS, query)
+
+    assert response.status_code == 400
+    assert "holds places of the tier" in response.json()["tier"][0]
 
 
 def test_the_schema_describes_the_comparison(api_client):

@@ -150,6 +150,14 @@ def test_the_chosen_place_s_standing_is_stated_and_its_row_marked(client, places
     assert 'aria-current="true"' in chosen_row[:200]
 
 
+def test_a_row_s_compare_link_puts_its_place_in_place_of_the_chosen_one(client, places):
+    html = client.get(detail(), {"place": "derby", "population": "100k-1m"}).content.decode()
+
+    links = re.findall(r'href="\?([^"]*)#standing"', html)
+    assert links and all(link.count("place=") == 1 for link in links)
+    assert "population=100k-1m&amp;place=ashford" in links
+
+
 def test_the_ranked_table_lists_the_best_first_with_ties_sharing_a_rank(client, places):
     response = client.get(detail())
 

@@ -258,6 +258,8 @@ def test_files_that_are_not_utf8_csv_are_refused():
         read_content("x.xls", b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
     with pytest.raises(imports.FileRefused, match="empty"):
         read_content("x.csv", b" \n\n")
+    with pytest.raises(imports.FileRefused, match="a header but no rows"):
+        read_content("x.csv", (HEADER + "\n\n").encode())
     with pytest.raises(imports.FileRefused, match="neither CSV text nor"):
         read_content("x.xlsx", b"PK\x03\x04 not really a zip")
 
@@ -576,6 +578,13 @@ def test_years_outside_the_range_are_refused(world, actor, year, says):
     row = plan_one(actor, year=year)
 
     assert says in reasons(row)
+
+
+def test_a_huge_place_reference_is_cut_short_in_the_plan(world, actor):
+    row = plan_one(actor, place_id="E" * 100_000)
+
+    assert row.outcome == imports.Outcome.REFUSED
+    assert len(row.place) == 200 and row.place.endswith("…")
 
 
 def test_a_year_still_to_come_is_refused_as_a_target(world, actor):

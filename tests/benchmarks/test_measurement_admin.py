@@ -186,6 +186,12 @@ def test_a_year_to_come_is_a_target_not_a_measurement(admin_client, measurement)
     assert "is a target, not a measurement" in " ".join(_errors(response)["year"])
 
 
+def test_a_year_out_of_range_is_refused_in_words(admin_client, measurement):
+    response = _change(admin_client, measurement, year=1800)
+
+    assert _errors(response)["__all__"] == ["Give a year from 1900 to 2100."]
+
+
 def test_a_derived_value_cannot_be_deleted_by_hand(admin_client, measurement):
     population = factories.MeasurementFactory(place=measurement.place, unit="person")
     derived = factories.MeasurementFactory(

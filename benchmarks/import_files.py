@@ -450,7 +450,11 @@ def parse_number(cell: Cell, decimal_mark: str | None) -> float:
         digits = f"{exponent[1].replace(',', '.')}e{exponent[2]}"
     else:
         digits = _plain_digits(_SPACES.sub(" ", body), decimal_mark, text)
-    return _finite(float(("-" if negative else "") + digits))
+    number = _finite(float(("-" if negative else "") + digits))
+    if number == 0 and re.search("[1-9]", digits.partition("e")[0]):
+        # 1e-400 reads as 0.0: a value that is not zero must not be stored as one.
+        raise ValueError(_("The number is too small to be stored (below about 1e-308)."))
+    return number
 
 
 def _refuse_words(text: str, body: str) -> None:

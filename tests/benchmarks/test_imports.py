@@ -175,6 +175,9 @@ def test_an_ambiguous_thousands_separator_is_refused_with_both_readings(world, a
         ("2E-3", ".", 0.002),
         (" 42 ", ".", 42),
         (3.25, None, 3.25),
+        ("0", ".", 0),
+        ("0,000", ",", 0),
+        ("0e-400", ".", 0),
         (7, None, 7),
     ],
 )
@@ -199,6 +202,8 @@ def test_numbers_read_where_only_one_reading_exists(text, mark, expected):
         ("-Infinity", ".", "Infinity"),
         ("1e400", ".", "beyond"),
         ("-1e400", ".", "beyond"),
+        ("1e-400", ".", "too small"),
+        ("-0,5e-999", ",", "too small"),
         ("9" * 400, ".", "beyond"),
         (float("nan"), None, "NaN"),
         (float("inf"), None, "beyond"),

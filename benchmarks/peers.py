@@ -14,7 +14,7 @@ Speeds are measured by ``make bench-benchmarks`` (benchmarks/management/).
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.db import connection
@@ -62,6 +62,16 @@ VERIFICATION_ORDER = {
     Verification.SECRETARIAT_REVIEWED: 2,
     Verification.SELF_REPORTED: 1,
 }
+
+
+def band_of(population: float | None) -> str:
+    """The key of the population band ``population`` falls in; "" when it is unknown."""
+    if population is None or population < 0:
+        return ""
+    for key, _label, low, high in POPULATION_BANDS:
+        if population >= low and (high is None or population < high):
+            return key
+    return ""
 
 
 class PeerGroupError(ValueError):
@@ -302,22 +312,23 @@ class ListedStandings(Sequence):
 
 
 def _candidates(
-    indicator_years: dict[int, int],
+    pairs: Iterable[tuple[int, int]],
     group: PeerGroup,
     verified_only: bool,
     *,
     place_id: int | None = None,
 ):
-    """The measurements that may count, as (SQL, params), with columns the ranking reads.
+    """The measurements that may count for the (indicator id, year) ``pairs``, as (SQL,
+    params), with the columns the ranking reads.
 
     One condition per year, ``year = … AND indicator_id IN (…)``: PostgreSQL reads it as
     one range of the (indicator, year, place) index. Pairs OR'ed one by one made it walk
     every place of the group through the place index instead (seconds for 20 indicators
     over 9,000 places in ``make bench-benchmarks``).
     """
-    indicators_by_year = defaultdict(list)
-    for indicator_id, year in indicator_years.items():
-        indicators_by_year[year].append(indicator_id)
+    indicators_by_year = defaultdict(set)
+    for indicator_id, year in pairs:
+        indicators_by_year[year].add(indicator_id)
     # One group per year: a population band may put a place in different groups.
     wanted = Q()
     for year, indicator_ids in sorted(indicators_by_year.items()):
@@ -350,7 +361,7 @@ kept AS (
         SELECT c.id, c.place_id, c.indicator_id, c.year, c.value_canonical,
             c.value_canonical * (CASE c.indicator_id {sign_cases} ELSE 0 END) AS better,
             ROW_NUMBER() OVER (
-                PARTITION BY c.indicator_id, c.place_id ORDER BY c.trust DESC, c.source_id
+                PARTITION BY c.indicator_id, c.year, c.place_id ORDER BY c.trust DESC, c.source_id
             ) AS pick
         FROM ({candidates}) c
     ) picked
@@ -372,7 +383,7 @@ ranked AS (
         COUNT(*) OVER whole AS group_size,
         ROW_NUMBER() OVER listed - 1 AS ordinal
     FROM kept k
-    WINDOW whole AS (PARTITION BY k.indicator_id),
+    WINDOW whole AS (PARTITION BY k.indicator_id, k.year),
         by_merit AS (whole ORDER BY k.better DESC),
         listed AS (whole ORDER BY k.better DESC, k.place_id)
 )
@@ -380,7 +391,7 @@ SELECT id, place_id, indicator_id, year, value_canonical, position, share_below,
     ordinal
 FROM ranked
 WHERE {wanted}
-ORDER BY indicator_id, ordinal
+ORDER BY indicator_id, year, ordinal
 """
 
 # One place: the same figures counted against its own kept value, one row per indicator,
@@ -392,42 +403,44 @@ own AS (
         SELECT c.id, c.place_id, c.indicator_id, c.year, c.value_canonical,
             c.value_canonical * (CASE c.indicator_id {sign_cases} ELSE 0 END) AS better,
             ROW_NUMBER() OVER (
-                PARTITION BY c.indicator_id ORDER BY c.trust DESC, c.source_id
+                PARTITION BY c.indicator_id, c.year ORDER BY c.trust DESC, c.source_id
             ) AS pick
         FROM ({own_candidates}) c
     ) picked
     WHERE pick = 1
 ),
 counted AS (
-    SELECT k.indicator_id,
+    SELECT k.indicator_id, k.year,
         SUM(CASE WHEN k.better > o.better THEN 1 ELSE 0 END) AS above,
         COUNT(*) AS size
-    FROM kept k JOIN own o ON o.indicator_id = k.indicator_id
-    GROUP BY k.indicator_id
+    FROM kept k JOIN own o ON o.indicator_id = k.indicator_id AND o.year = k.year
+    GROUP BY k.indicator_id, k.year
 )
 SELECT o.id, o.place_id, o.indicator_id, o.year, o.value_canonical, 1 + n.above,
     CAST(n.size - 1 - n.above AS DOUBLE PRECISION) / NULLIF(n.size - 1, 0), n.size
-FROM own o JOIN counted n ON n.indicator_id = o.indicator_id
-ORDER BY o.indicator_id
+FROM own o JOIN counted n ON n.indicator_id = o.indicator_id AND n.year = o.year
+ORDER BY o.indicator_id, o.year
 """
 
 
 def standings(
     indicators: list[Indicator],
-    years: dict[int, int],
+    pairs: Iterable[tuple[int, int]],
     group: PeerGroup,
     *,
     verified_only: bool = False,
     place_id: int | None = None,
 ) -> list[Standing]:
-    """The standing of every place (or only ``place_id``) in ``group``, per indicator,
-    for the year ``years[indicator.pk]``: one query whatever the number of indicators."""
-    if not indicators:
+    """The standing of every place (or only ``place_id``) in ``group`` for each
+    (indicator id, year) of ``pairs``, each year ranked on its own: one query whatever the
+    number of indicators and years."""
+    pairs = list(pairs)
+    if not indicators or not pairs:
         return []
     if place_id is None:
-        rows = _ranking(indicators, years, group, verified_only, "1 = 1", [])
+        rows = _ranking(indicators, pairs, group, verified_only, "1 = 1", [])
     else:
-        rows = _place_ranking(indicators, years, group, verified_only, place_id)
+        rows = _place_ranking(indicators, pairs, group, verified_only, place_id)
     # Whether each indicator is judged at all, settled once rather than per row.
     judged = {indicator.pk: indicator.direction != Direction.CONTEXT for indicator in indicators}
     return [standing_from_row(row, judged[row[2]]) for row in rows]
@@ -439,21 +452,19 @@ def _sign_cases(indicators: list[Indicator]) -> str:
     )
 
 
-def _ranking(
-    indicators, years: dict[int, int], group: PeerGroup, verified_only: bool, wanted, params
-):
+def _ranking(indicators, pairs: list, group: PeerGroup, verified_only: bool, wanted, params):
     """The rows of _RANKING_SQL that the condition ``wanted`` keeps, best first."""
-    candidates, candidate_params = _candidates(years, group, verified_only)
+    candidates, candidate_params = _candidates(pairs, group, verified_only)
     kept = _KEPT_SQL.format(candidates=candidates, sign_cases=_sign_cases(indicators))
     with connection.cursor() as cursor:
         cursor.execute(_RANKING_SQL.format(kept=kept, wanted=wanted), [*candidate_params, *params])
         return cursor.fetchall()
 
 
-def _place_ranking(indicators, years, group: PeerGroup, verified_only: bool, place_id: int):
-    """The rows of _PLACE_RANKING_SQL: ``place_id``'s standing per indicator."""
-    candidates, params = _candidates(years, group, verified_only)
-    own_candidates, own_params = _candidates(years, group, verified_only, place_id=place_id)
+def _place_ranking(indicators, pairs: list, group: PeerGroup, verified_only: bool, place_id: int):
+    """The rows of _PLACE_RANKING_SQL: ``place_id``'s standing per indicator and year."""
+    candidates, params = _candidates(pairs, group, verified_only)
+    own_candidates, own_params = _candidates(pairs, group, verified_only, place_id=place_id)
     sign_cases = _sign_cases(indicators)
     sql = _PLACE_RANKING_SQL.format(
         kept=_KEPT_SQL.format(candidates=candidates, sign_cases=sign_cases),
@@ -580,7 +591,7 @@ def compare(
     list's order (a chart draws them).
     """
     wanted, params = _wanted_lines(indicator, offset, limit, place_id, every_value_up_to)
-    rows = _ranking([indicator], {indicator.pk: year}, group, verified_only, wanted, params)
+    rows = _ranking([indicator], [(indicator.pk, year)], group, verified_only, wanted, params)
     size = rows[0][7] if rows else 0
     judged = indicator.direction != Direction.CONTEXT
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cset.reference.models import Place
 
-from .choices import Direction, QualityFlag
+from .choices import Direction, QualityFlag, Verification
 from .models import Indicator, Measurement
-from .peers import VERIFICATION_ORDER, PeerGroup, Standing, standings
+from .peers import VERIFICATION_ORDER, PeerGroup, Standing, belongs, standings
 from .stored_standings import for_place
 
 BETTER, WORSE, UNCHANGED, NEUTRAL = "better", "worse", "unchanged", "neutral"
@@ -111,6 +111,58 @@ def scorecard(
     return Scorecard(place=place, group=group, rows=rows)
 
 
+@dataclass
+class YearStanding:
+    """A place's value of one indicator in one year and its standing among the year's
+    peers (None when the group leaves it out that year, as a population band may)."""
+
+    year: int
+    measurement: Measurement
+    standing: Standing | None
+
+
+def standings_by_year(
+    place: Place,
+    indicator: Indicator,
+    group: PeerGroup,
+    *,
+    verified_only: bool = False,
+    measurements: Iterable[Measurement] | None = None,
+) -> list[YearStanding]:
+    """Where ``place`` stood in ``group`` in every year it has a value of ``indicator``,
+    oldest first; each year ranked among that year's peers (at most three queries).
+
+    ``measurements`` are the place's of that indicator, when the caller holds them
+    already. Empty when the place cannot be of the group at all (another tier, not on its
+    list).
+    """
+    if not belongs(place, group):
+        return []
+    if measurements is None:
+        measurements = Measurement.objects.filter(place=place, indicator=indicator).only(
+            "id", "year", "value_canonical", "verification", "source_id"
+        )
+    values = [
+        measurement
+        for measurement in measurements
+        if measurement.value_canonical is not None
+        and not (verified_only and measurement.verification == Verification.SELF_REPORTED)
+    ]
+    counted = counting_by_year(values)
+    found = place_standings(
+        place,
+        group,
+        {(indicator.pk, year): measurement for year, measurement in counted.items()},
+        {indicator.pk: indicator},
+        stored=group == PeerGroup.around(place),
+        verified_only=verified_only,
+    )
+    return [
+        YearStanding(year, counted[year], found.get((indicator.pk, year)))
+        for year in sorted(counted)
+    ]
+
+
 def _by_indicator(measurements: Iterable[Measurement]):
     """(indicator, {year: the measurement that counts}) for each indicator."""
     grouped: dict[int, list[Measurement]] = {}
@@ -176,34 +228,53 @@ def _sense(direction: str, difference: float) -> str:
 
 
 def _add_standings(place: Place, group: PeerGroup, rows: list[ScorecardRow], stored: bool):
-    """Rank the place on every indicator in the latest year it has a value in.
-
-    With ``stored``, the stored standings serve where they rank the very measurement the
-    row shows; the others are ranked in one query.
-    """
+    """Rank the place on every indicator in the latest year it has a value in."""
     ranked = [row for row in rows if row.last_value is not None]
-    if stored and ranked:
-        found = for_place(
-            place,
-            {row.indicator.pk: row.ranked_year for row in ranked},
-            {row.indicator.pk: row.indicator.direction for row in ranked},
-        )
-        for row in ranked:
-            standing = found.get(row.indicator.pk)
-            if standing is not None and _ranks(standing, row.last_value):
-                row.standing = standing
-        ranked = [row for row in ranked if row.standing is None]
-    if not ranked:
-        return
-    found = standings(
-        [row.indicator for row in ranked],
-        {row.indicator.pk: row.ranked_year for row in ranked},
+    found = place_standings(
+        place,
         group,
+        {(row.indicator.pk, row.ranked_year): row.last_value for row in ranked},
+        {row.indicator.pk: row.indicator for row in ranked},
+        stored=stored,
+    )
+    for row in ranked:
+        row.standing = found.get((row.indicator.pk, row.ranked_year))
+
+
+def place_standings(
+    place: Place,
+    group: PeerGroup,
+    counted: dict[tuple[int, int], Measurement],
+    indicators: dict[int, Indicator],
+    *,
+    stored: bool,
+    verified_only: bool = False,
+) -> dict[tuple[int, int], Standing]:
+    """The place's standing for each (indicator id, year) of ``counted``, whose values are
+    the measurements that count there (``counting_by_year``); ``indicators`` by id.
+
+    With ``stored`` (``group`` is the place's default one, all values count), the stored
+    standings serve where they ranked the very measurement as it is now; the others are
+    ranked in one query.
+    """
+    found: dict[tuple[int, int], Standing] = {}
+    if stored and not verified_only and counted:
+        directions = {pk: indicator.direction for pk, indicator in indicators.items()}
+        for pair, standing in for_place(place, counted, directions).items():
+            if _ranks(standing, counted[pair]):
+                found[pair] = standing
+    unranked = [pair for pair in counted if pair not in found]
+    if not unranked:
+        return found
+    live = standings(
+        [indicators[pk] for pk in {indicator_id for indicator_id, _year in unranked}],
+        unranked,
+        group,
+        verified_only=verified_only,
         place_id=place.pk,
     )
-    by_indicator = {standing.indicator_id: standing for standing in found}
-    for row in ranked:
-        row.standing = by_indicator.get(row.indicator.pk)
+    found.update({(standing.indicator_id, standing.year): standing for standing in live})
+    return found
 
 
 def _ranks(standing: Standing, measurement: Measurement) -> bool:

@@ -135,11 +135,14 @@ def _refresh_sql(scope: str) -> tuple[str, list]:
 
 
 def for_place(
-    place: Place, years: dict[int, int], directions: dict[int, str]
-) -> dict[int, Standing]:
-    """The place's stored standings for ``years`` ({indicator id: year}), by indicator id
-    (one query). ``directions`` ({indicator id: direction}) decide which are judged."""
-    rows = StoredStanding.objects.filter(place=place, indicator_id__in=list(years)).values_list(
+    place: Place, pairs: Iterable[tuple[int, int]], directions: dict[int, str]
+) -> dict[tuple[int, int], Standing]:
+    """The place's stored standings for the (indicator id, year) ``pairs``, by pair (one
+    query). ``directions`` ({indicator id: direction}) decide which are judged."""
+    wanted = set(pairs)
+    rows = StoredStanding.objects.filter(
+        place=place, indicator_id__in={indicator_id for indicator_id, _year in wanted}
+    ).values_list(
         "measurement_id",
         "place_id",
         "indicator_id",
@@ -151,10 +154,10 @@ def for_place(
     )
     found = {}
     for row in rows:
-        indicator_id, year = row[2], row[3]
-        if years[indicator_id] == year:
-            judged = directions[indicator_id] != Direction.CONTEXT
-            found[indicator_id] = standing_from_row(row, judged)
+        pair = (row[2], row[3])
+        if pair in wanted:
+            judged = directions[row[2]] != Direction.CONTEXT
+            found[pair] = standing_from_row(row, judged)
     return found
 
 

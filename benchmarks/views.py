@@ -38,6 +38,7 @@ from .peers import (
     default_year,
     value_years,
 )
+from .scorecard import standings_by_year
 
 logger = logging.getLogger(__name__)
 
@@ -280,6 +281,7 @@ def _comparison_context(
         # A row's "compare" link puts its place in place of the chosen one.
         "compare_query": query_without(request, "page", "place"),
         "chart": _chart_data(comparison, place, chosen),
+        "by_year": _place_by_year(request, comparison, place),
         "missing": missing_notations(comparison),
         "bands": _band_links(request),
         "narrower": _narrower_links(request, place),
@@ -372,6 +374,41 @@ def _chart_data(comparison: Comparison, place: Place | None, chosen: Standing | 
             "value": _("Value"),
         },
     }
+
+
+def _place_by_year(request: HttpRequest, comparison: Comparison, place: Place | None) -> dict:
+    """The chosen place's standing in the same group in every year it has a value: a table
+    whose years link to their comparison, and the percentiles as a line chart."""
+    if place is None:
+        return {}
+    found = standings_by_year(
+        place, comparison.indicator, comparison.group, verified_only=comparison.verified_only
+    )
+    if not found:
+        return {}
+    rows = [
+        {
+            "year": row.year,
+            "value": format_number(row.measurement.value_canonical),
+            "standing": row.standing,
+            "current": row.year == comparison.year,
+            "url": query_with(request, year=str(row.year)) + "#standing",
+        }
+        for row in found
+    ]
+    percentiles = [row.standing.percentile if row.standing else None for row in found]
+    ranked_years = sum(percentile is not None for percentile in percentiles)
+    chart = {}
+    if ranked_years >= 2:
+        chart = {
+            "name": _("Percentile"),
+            "unit": "",
+            "years": [row.year for row in found],
+            "values": percentiles,
+            "min": 0,
+            "max": 100,
+        }
+    return {"rows": rows, "chart": chart, "ranked": ranked_years > 0}
 
 
 def query_with(request: HttpRequest, **changes: str) -> str:

@@ -188,6 +188,22 @@ class StandingSerializer(serializers.Serializer):
     source = serializers.SlugField(help_text=_("Slug of the value's source."))
 
 
+class YearStandingSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    measurement = serializers.IntegerField(help_text=_("Id of the measurement that counts."))
+    value = serializers.FloatField(help_text=_("In the indicator's canonical unit."))
+    rank = serializers.IntegerField(
+        allow_null=True, help_text=_("1 is best. Null when not ranked or not in the group.")
+    )
+    percentile = serializers.FloatField(
+        allow_null=True, help_text=_("100 is best. Null when not ranked or not in the group.")
+    )
+    group_size = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("Places of the group with a value that year; null when not in it."),
+    )
+
+
 class BenchmarkSerializer(serializers.Serializer):
     indicator = BenchmarkIndicatorSerializer()
     year = serializers.IntegerField(
@@ -203,6 +219,13 @@ class BenchmarkSerializer(serializers.Serializer):
     place = StandingSerializer(
         allow_null=True,
         help_text=_("The standing of the place asked for; null without one or without a value."),
+    )
+    place_by_year = YearStandingSerializer(
+        many=True,
+        help_text=_(
+            "The place's standing in the same group in every year it has a value, oldest "
+            "first, each year ranked on its own; empty without a place."
+        ),
     )
     count = serializers.IntegerField(help_text=_("How many places have a standing."))
     next = serializers.URLField(allow_null=True)

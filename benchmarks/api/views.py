@@ -28,6 +28,7 @@ from ..peers import (
     refusal,
     value_years,
 )
+from ..scorecard import standings_by_year
 from .pagination import MeasurementPagination
 from .serializers import BenchmarkSerializer, IndicatorSerializer, MeasurementSerializer
 
@@ -165,6 +166,7 @@ class BenchmarkView(APIView):
             "refusal": comparison.refusal,
             "spread": comparison.spread,
             "place": rows[-1] if own else None,
+            "place_by_year": _place_by_year(place, indicator, group, verified_only),
             "count": paginator.count,
             "next": paginator.get_next_link(),
             "previous": paginator.get_previous_link(),
@@ -188,6 +190,23 @@ def _compare(
         spread=Spread(size=0),
         refusal=refusal(indicator, 0),
     )
+
+
+def _place_by_year(place, indicator: Indicator, group: PeerGroup, verified_only: bool) -> list:
+    """The place's standing in the same group in every year it has a value, oldest first."""
+    if place is None:
+        return []
+    return [
+        {
+            "year": row.year,
+            "measurement": row.measurement.pk,
+            "value": row.measurement.value_canonical,
+            "rank": row.standing.rank if row.standing else None,
+            "percentile": row.standing.percentile if row.standing else None,
+            "group_size": row.standing.group_size if row.standing else None,
+        }
+        for row in standings_by_year(place, indicator, group, verified_only=verified_only)
+    ]
 
 
 def _peer_group(group: PeerGroup, saved) -> dict:

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from benchmarks.choices import QualityFlag, QuantityKind
 from benchmarks.models import Measurement
-from benchmarks.scorecard import Scorecard, counting_by_year, scorecard
+from benchmarks.peers import BANDS, POPULATION_INDICATOR, PeerGroup, Standing, band_of
+from benchmarks.scorecard import Scorecard, counting_by_year, scorecard, standings_by_year
 from benchmarks.views import format_number
 from cset.reference.choices import Commitment, IdentifierScheme, NameKind
 from cset.reference.models import Membership, Place
@@ -91,7 +92,7 @@ def place_profile(request: HttpRequest, slug: str) -> HttpResponse:
     children, children_count = _capped(place.children.all())
     constituents, constituents_count = _capped(place.constituents.all())
     measurements = _measurements(place)
-    headlines = headline_tables(measurements)
+    headlines = headline_tables(place, measurements)
     names = names_by_script(place)
     cases, cases_count = _published_cases(place)
 
@@ -296,11 +297,26 @@ def _prepare_value(measurement: Measurement) -> None:
 
 @dataclass
 class HeadlineTable:
-    """One headline indicator of a place, year by year, latest first."""
+    """One headline indicator of a place, year by year, latest first, with the place's
+    standing among its default peers in each year (by measurement id: the one that
+    counted)."""
 
     caption: str
     indicator: object
     measurements: list
+    standings: dict[int, Standing] = field(default_factory=dict)
+    # The query string of the indicator page comparing the place within its population band.
+    band_query: str = ""
+    band_label: str = ""
+
+    @property
+    def ranked(self) -> bool:
+        return any(standing.rank is not None for standing in self.standings.values())
+
+    @property
+    def lines(self) -> list[tuple[Measurement, Standing | None]]:
+        """Each measurement with the standing it earned (None: another source counted)."""
+        return [(m, self.standings.get(m.pk)) for m in self.measurements]
 
     @property
     def source(self):
@@ -338,17 +354,46 @@ class HeadlineTable:
         }
 
 
-def headline_tables(measurements: list[Measurement]) -> list[HeadlineTable]:
+def headline_tables(place: Place, measurements: list[Measurement]) -> list[HeadlineTable]:
+    """The headline indicators' tables, with the place's standing in each year among its
+    default peers (stored standings: one query a table)."""
     by_code: dict[str, list] = defaultdict(list)
     for measurement in measurements:
         if measurement.indicator.code in HEADLINE_INDICATORS:
             by_code[measurement.indicator.code].append(measurement)
+    band = band_of(latest_population(place, measurements))
     tables = []
     for code, caption in HEADLINE_INDICATORS.items():
         rows = sorted(by_code.get(code, []), key=lambda m: (-m.year, m.source.title, m.pk))
-        if rows:
-            tables.append(HeadlineTable(str(caption), rows[0].indicator, rows))
+        if not rows:
+            continue
+        indicator = rows[0].indicator
+        found = standings_by_year(place, indicator, PeerGroup.around(place), measurements=rows)
+        table = HeadlineTable(
+            str(caption),
+            indicator,
+            rows,
+            standings={row.measurement.pk: row.standing for row in found if row.standing},
+        )
+        if band:
+            table.band_query = urlencode({"place": place.slug, "population": band})
+            table.band_label = str(BANDS[band][0])
+        tables.append(table)
     return tables
+
+
+def latest_population(place: Place, measurements: list[Measurement]) -> float | None:
+    """The place's population in the latest year measured, else its gazetteer figure."""
+    populations = [
+        measurement
+        for measurement in measurements
+        if measurement.indicator.code == POPULATION_INDICATOR
+        and measurement.value_canonical is not None
+    ]
+    counted = counting_by_year(populations)
+    if counted:
+        return counted[max(counted)].value_canonical
+    return place.population
 
 
 @dataclass

@@ -12,7 +12,9 @@
  * place ({name, value} or null) and labels (translated words).
  *
  * data-chart="series": one indicator of a place over the years (templates/site/includes/
- * place_values.html). The island holds name, unit, years and values, oldest first.
+ * place_values.html), or its percentile among its peers (templates/benchmarks/includes/
+ * place_by_year.html). The island holds name, unit, years and values, oldest first (null
+ * for a year without one), and optionally min and max of the value axis.
  */
 (function () {
   "use strict";
@@ -158,7 +160,10 @@
         trigger: "axis",
         confine: true,
         valueFormatter: function (value) {
-          return format(value) + " " + data.unit;
+          if (value === null || value === undefined || value === "-") {
+            return "–";
+          }
+          return (format(value) + " " + data.unit).trim();
         }
       },
       xAxis: {
@@ -169,7 +174,9 @@
       },
       yAxis: {
         type: "value",
-        scale: true,
+        scale: data.min === undefined,
+        min: data.min,
+        max: data.max,
         name: data.unit,
         nameTextStyle: { color: INK, align: "left" },
         axisLabel: { color: INK, formatter: format },

@@ -198,7 +198,7 @@ def test_one_query_ranks_a_place_on_every_indicator(places, django_assert_num_qu
     with django_assert_num_queries(1):
         rows = standings(
             indicators,
-            {indicator.pk: 2020 for indicator in indicators},
+            [(indicator.pk, 2020) for indicator in indicators],
             group,
             place_id=places["B"].pk,
         )
@@ -243,7 +243,7 @@ def test_places_tied_for_best_all_read_100(country):
     group = PeerGroup(tier=PlaceTier.LOCAL)
 
     rows = compare(indicator, 2020, group).standings
-    one = standings([indicator], {indicator.pk: 2020}, group, place_id=rows[0].place_id)
+    one = standings([indicator], [(indicator.pk, 2020)], group, place_id=rows[0].place_id)
 
     assert [(row.rank, row.percentile) for row in rows] == [
         (1, 100.0),

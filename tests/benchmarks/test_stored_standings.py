@@ -61,14 +61,14 @@ def world():
 
 def _stored(place, indicator, year=2020):
     found = stored_standings.for_place(
-        place, {indicator.pk: year}, {indicator.pk: indicator.direction}
+        place, [(indicator.pk, year)], {indicator.pk: indicator.direction}
     )
-    return found.get(indicator.pk)
+    return found.get((indicator.pk, year))
 
 
 def _live(place, indicator, year=2020):
     ranked = standings(
-        [indicator], {indicator.pk: year}, PeerGroup.around(place), place_id=place.pk
+        [indicator], [(indicator.pk, year)], PeerGroup.around(place), place_id=place.pk
     )
     return ranked[0] if ranked else None
 

@@ -1,8 +1,9 @@
 """A city official sees where Manchester stands among its peers, in headless Chromium.
 
 From Manchester's profile to its CO2 per person on the indicator page, ranked among UK
-local authorities, then among those of 100,000 to 1 million people. The excerpts of the
-real data hold too few UK authorities for a ranking; the test adds peers of its own.
+local authorities, then among those of 100,000 to 1 million people, year by year. The
+excerpts of the real data hold too few UK authorities for a ranking; the test adds peers of
+its own.
 """
 
 import re
@@ -109,6 +110,21 @@ def test_manchester_s_co2_per_person_among_its_peers(portal, page):
     expect(page.locator("#peer-group")).to_contain_text("100,000 to 1 million people")
     expect(page.locator(".comparison-chart canvas, .comparison-chart svg").first).to_be_visible()
     check(page, "benchmarks-indicator-narrowed")
+
+    # Year by year: the profile's headline table ranks each year, and leads to the same
+    # standings among places of Manchester's size.
+    page.goto(portal + "/places/manchester/")
+    headline = page.get_by_role("table", name="CO2 per person by year")
+    expect(headline.get_by_role("row").filter(has_text="2020")).to_contain_text(f"{rank} of {size}")
+    page.get_by_role(
+        "link", name="year by year among places of 100,000 to 1 million people"
+    ).click()
+    expect(page).to_have_url(re.compile(r"population=100k-1m"))
+    by_year = page.get_by_role("table", name=re.compile("Manchester: .* by year"))
+    expect(by_year.locator('tr[data-year="2020"]')).to_contain_text(
+        f"{narrow_rank} of {narrow_size}"
+    )
+    check(page, "benchmarks-indicator-year-by-year")
 
     # A year without values is refused, and the form says why, next to the field.
     response = page.goto(portal + "/indicators/gb-co2-per-person/?place=manchester&year=1999")

@@ -42,7 +42,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cset_bench"
 MARKER = "Made by manage.py bench_benchmarks; dropped and made again by it."
 
 # Milliseconds, on a 2-core machine like CI (issue 5).
-TARGETS = {"comparison": 200, "scorecard": 150, "indicator page": 300}
+TARGETS = {"comparison": 200, "scorecard": 150, "indicator page": 300, "page of a place": 300}
 
 
 @dataclass
@@ -218,7 +218,7 @@ class Command(BaseCommand):
                 write(self.style.WARNING(f"  {timing.note}"))
 
 
-# The three cases ---------------------------------------------------------------------------
+# The cases ---------------------------------------------------------------------------
 
 
 def _cases() -> list[Case]:
@@ -229,6 +229,8 @@ def _cases() -> list[Case]:
     place = _scorecard_place()
     client = Client(raise_request_exception=False)
     page = f"/indicators/{compared.code}/?tier={PlaceTier.LOCAL}&year={LAST_YEAR}"
+    # The same page with a place: its standing year by year among its default peers too.
+    place_page = f"/indicators/{compared.code}/?place={place.slug}"
     return [
         Case(
             "comparison",
@@ -238,6 +240,7 @@ def _cases() -> list[Case]:
         ),
         _scorecard_case(place),
         Case("indicator page", f"GET {page}", lambda: client.get(page)),
+        Case("page of a place", f"GET {place_page}", lambda: client.get(place_page)),
     ]
 
 

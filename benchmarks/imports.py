@@ -38,7 +38,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -133,6 +133,10 @@ class StoredDataChanged(ImportRefused):
 
 class AlreadyImported(ImportRefused):
     """The batch was committed before (a second click, or another curator)."""
+
+
+class ImportBusy(ImportRefused):
+    """Another writer held the database for longer than SQLite waits (a large import)."""
 
 
 def check_can_import(actor) -> None:
@@ -789,6 +793,27 @@ def commit_batch(batch_pk: int, actor) -> ImportBatch:
     written only if nothing changed since (see ``commit``). A batch commits once: a second
     request waits for the first (the batch row is locked) and gets AlreadyImported."""
     check_can_import(actor)
+    try:
+        batch, result = _commit_locked(batch_pk, actor)
+    except OperationalError as error:
+        if not _is_sqlite_busy(error):
+            raise
+        raise ImportBusy(
+            _(
+                "Another import is being written right now: nothing was imported from this "
+                "file. Try again in a minute."
+            )
+        ) from error
+    logger.info("import %s committed by user %s: %s", batch.pk, actor.pk, result.totals)
+    return batch
+
+
+def _is_sqlite_busy(error: OperationalError) -> bool:
+    return connection.vendor == "sqlite" and "locked" in str(error)
+
+
+def _commit_locked(batch_pk: int, actor) -> tuple[ImportBatch, Plan]:
+    """The commit, in one transaction, under the batch's row lock where there is one."""
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_pk)
         if batch.status == ImportStatus.COMMITTED:
@@ -814,8 +839,7 @@ def commit_batch(batch_pk: int, actor) -> ImportBatch:
         batch.status, batch.committed_by, batch.committed_at = ImportStatus.COMMITTED, actor, now
         _record_plan(batch, result)
         batch.save(update_fields=[*_COUNTS, "fingerprint", "changes"])
-    logger.info("import %s committed by user %s: %s", batch.pk, actor.pk, result.totals)
-    return batch
+    return batch, result
 
 
 def expire_dry_runs(days: int) -> int:

@@ -18,13 +18,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cset.reference.models import Country, Place
-from cset.reference.pages import paginate
+from cset.reference.pages import paginate, posted_next_or
 from cset.reference.text import fold
 
 from . import proposals, services
 from .choices import ProposalStatus
 from .models import BestPractice, PlaceProposal
-from .review_views import _back_to, curators_only
+from .review_views import curators_only
 
 APPROVE, MERGE, DECLINE = "approve", "merge", "decline"
 
@@ -258,4 +258,4 @@ def decide_place(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_decision(request, proposal, form, status=400)
     else:
         messages.success(request, done)
-    return redirect(_back_to(request, reverse("review:place-proposals")))
+    return redirect(posted_next_or(request, reverse("review:place-proposals")))

@@ -17,13 +17,12 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cset.reference.models import Place
-from cset.reference.pages import filter_data, paginate, query_without
+from cset.reference.pages import filter_data, paginate, posted_next_or, query_without
 
 from .models import REVIEW_PERMISSION, BestPractice, Cost, Financing, Impact, PracticeLink
 from .review_filters import ReviewFilterSet
@@ -101,14 +100,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "practices/review/queue.html", context)
 
 
-def _back_to(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target and safe else default
-
-
 @require_POST
 @curators_only
 def assign_to_me(request: HttpRequest, slug: str) -> HttpResponse:
@@ -116,7 +107,7 @@ def assign_to_me(request: HttpRequest, slug: str) -> HttpResponse:
     practice = get_object_or_404(BestPractice, slug=slug)
     assign_practice(practice, actor=request.user, assignee=request.user)
     messages.success(request, _("“%(title)s” is now assigned to you.") % {"title": practice})
-    return redirect(_back_to(request, reverse("review:queue")))
+    return redirect(posted_next_or(request, reverse("review:queue")))
 
 
 def _sections(practice: BestPractice) -> list[tuple[str, str]]:

@@ -192,4 +192,5 @@ class ComparisonForm(forms.Form):
             network=data["network"],
             place_ids=tuple(saved.places.values_list("pk", flat=True)) if saved else None,
             name=saved.name if saved else "",
+            saved_group_id=saved.pk if saved else None,
         )

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
@@ -38,7 +39,7 @@ from cset.reference.choices import Continent, PlaceTier
 from cset.reference.models import Membership, Place
 
 from .choices import Direction, Verification
-from .models import Indicator, Measurement
+from .models import Indicator, Measurement, SavedPeerGroup
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,9 @@ class PeerGroup:
     # The places of a curated list (a saved peer group), when the group is one.
     place_ids: tuple[int, ...] | None = None
     name: str = ""
+    # The saved peer group itself: its places are then read by a subquery, not passed as
+    # thousands of parameters (more than SQLite takes for a year-by-year ranking).
+    saved_group_id: int | None = None
 
     def __post_init__(self):
         if self.tier not in PlaceTier.values:
@@ -112,7 +116,12 @@ class PeerGroup:
     def places(self, year: int) -> QuerySet[Place]:
         """The group's places; the population band is judged on ``year``'s population."""
         places = Place.objects.filter(tier=self.tier)
-        if self.place_ids is not None:
+        if self.saved_group_id is not None:
+            listed = SavedPeerGroup.places.through.objects.filter(
+                savedpeergroup_id=self.saved_group_id
+            )
+            places = places.filter(pk__in=listed.values("place_id"))
+        elif self.place_ids is not None:
             places = places.filter(pk__in=self.place_ids)
         if self.country:
             places = places.filter(country_id=self.country.upper())
@@ -454,7 +463,10 @@ def _sign_cases(indicators: list[Indicator]) -> str:
 
 def _ranking(indicators, pairs: list, group: PeerGroup, verified_only: bool, wanted, params):
     """The rows of _RANKING_SQL that the condition ``wanted`` keeps, best first."""
-    candidates, candidate_params = _candidates(pairs, group, verified_only)
+    try:
+        candidates, candidate_params = _candidates(pairs, group, verified_only)
+    except EmptyResultSet:  # a group that can hold no place, such as an empty saved list
+        return []
     kept = _KEPT_SQL.format(candidates=candidates, sign_cases=_sign_cases(indicators))
     with connection.cursor() as cursor:
         cursor.execute(_RANKING_SQL.format(kept=kept, wanted=wanted), [*candidate_params, *params])
@@ -463,8 +475,11 @@ def _ranking(indicators, pairs: list, group: PeerGroup, verified_only: bool, wan
 
 def _place_ranking(indicators, pairs: list, group: PeerGroup, verified_only: bool, place_id: int):
     """The rows of _PLACE_RANKING_SQL: ``place_id``'s standing per indicator and year."""
-    candidates, params = _candidates(pairs, group, verified_only)
-    own_candidates, own_params = _candidates(pairs, group, verified_only, place_id=place_id)
+    try:
+        candidates, params = _candidates(pairs, group, verified_only)
+        own_candidates, own_params = _candidates(pairs, group, verified_only, place_id=place_id)
+    except EmptyResultSet:
+        return []
     sign_cases = _sign_cases(indicators)
     sql = _PLACE_RANKING_SQL.format(
         kept=_KEPT_SQL.format(candidates=candidates, sign_cases=sign_cases),

@@ -194,6 +194,16 @@ def test_a_saved_peer_group_is_compared(api_client, co2, places):
     assert body["peer_group"]["description"] == "Eco towns"
 
 
+@pytest.mark.parametrize("query", [{}, {"year": "2020"}, {"place": "a"}])
+def test_a_saved_group_without_places_is_an_empty_comparison(api_client, co2, query):
+    SavedPeerGroup.objects.create(slug="empty", name="Not chosen yet", tier=PlaceTier.LOCAL)
+
+    response = api_client.get(BENCHMARKS, {"indicator": co2.code, "peer_group": "empty", **query})
+
+    assert response.status_code == 200
+    assert response.json()["spread"]["size"] == 0
+
+
 def test_an_indicator_without_values_is_an_empty_comparison(api_client, places):
     indicator = factories.IndicatorFactory(code="district-heating-share", unit="%")
 

@@ -13,8 +13,10 @@ from openpyxl import load_workbook
 
 from benchmarks.choices import Direction, QuantityKind, Verification
 from benchmarks.downloads import DOWNLOAD_COLUMNS
+from benchmarks.models import SavedPeerGroup
 from benchmarks.views import RANKED_PER_PAGE
 from cset.reference.choices import PlaceTier
+from cset.reference.models import Place
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -222,6 +224,43 @@ def test_fewer_than_five_places_get_no_ranking_and_the_reason(client, places):
     assert set(_table(response).values()) == {(None, None)}
     assert ">Rank</th>" not in html and ">Percentile</th>" not in html
     assert "<strong>Bolton</strong>: 20 t CO2/person in 2020, not ranked." in html
+
+
+@pytest.mark.parametrize("query", [{}, {"year": "2020"}, {"place": "derby"}])
+@pytest.mark.parametrize("address", [detail(), download("csv"), download("json")])
+def test_a_saved_group_without_places_is_an_empty_comparison(client, places, query, address):
+    # The admin may save a group before its places are chosen.
+    SavedPeerGroup.objects.create(slug="empty", name="Not chosen yet", tier=PlaceTier.LOCAL)
+
+    response = client.get(address, {"peer_group": "empty", **query})
+
+    assert response.status_code == 200
+    if address == detail():
+        assert response.context["comparison"].spread.size == 0
+        assert "No place of this group has a value" in response.content.decode()
+
+
+def test_a_large_saved_group_ranks_a_place_year_by_year(client, places, britain):
+    # Its places were once passed to the database one parameter each, for every year and
+    # twice for a place's standing: more than SQLite takes (a 500).
+    others = factories.PlaceFactory.build_batch(8_000, country=britain, tier=PlaceTier.LOCAL)
+    Place.objects.bulk_create(others, batch_size=1_000)
+    saved = SavedPeerGroup.objects.create(slug="many", name="Many towns", tier=PlaceTier.LOCAL)
+    saved.places.add(*Place.objects.filter(tier=PlaceTier.LOCAL).values_list("pk", flat=True))
+    indicator = places["derby"].measurements.first().indicator
+    source = places["derby"].measurements.first().source
+    for year in range(2005, 2020):
+        for slug, value in VALUES.items():
+            factories.MeasurementFactory(
+                place=places[slug], indicator=indicator, source=source, year=year, value=value
+            )
+
+    response = client.get(detail(), {"peer_group": "many", "place": "derby"})
+
+    assert response.status_code == 200
+    rows = response.context["by_year"]["rows"]
+    assert [(row["year"], row["standing"].rank) for row in rows[:2]] == [(2005, 5), (2006, 5)]
+    assert len(rows) == 16
 
 
 def test_a_context_indicator_lists_values_without_ranking_them(client, places, indicator):

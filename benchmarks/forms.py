@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cset.reference.choices import Continent, PlaceTier
 from cset.reference.models import Country, Network, Place
+from cset.reference.text import fold
 
 from .models import SavedPeerGroup
 from .peers import POPULATION_BANDS, PeerGroup
@@ -16,16 +17,24 @@ TRUE_WORDS = frozenset({"true", "1", "on", "yes"})
 FALSE_WORDS = frozenset({"", "false", "0", "off", "no"})
 
 
+class StrippedChoiceField(forms.ChoiceField):
+    """A choice read from a query string, where " " is no choice rather than a wrong one."""
+
+    def to_python(self, value):
+        return super().to_python(value).strip()
+
+
 class ComparisonForm(forms.Form):
     """Read from the query string; every field optional. Invalid values are form errors
     (a 400 with the field's message), never a silent fallback."""
 
-    place = forms.SlugField(
+    place = forms.CharField(
         label=_("Place"),
         required=False,
-        allow_unicode=True,
         max_length=220,
-        help_text=_("Slug of the place to highlight; its tier and country are the default peers."),
+        help_text=_(
+            "Name or slug of the place to highlight; its tier and country are the default peers."
+        ),
     )
     year = forms.IntegerField(
         label=_("Year"),
@@ -34,10 +43,10 @@ class ComparisonForm(forms.Form):
         max_value=LAST_YEAR,
         help_text=_("Empty: the latest year with values."),
     )
-    tier = forms.ChoiceField(
+    tier = StrippedChoiceField(
         label=_("Tier of government"),
         required=False,
-        choices=[("", _("The place's tier"))] + PlaceTier.choices,
+        choices=[("", _("The place's tier (without a place: local)"))] + PlaceTier.choices,
     )
     country = forms.CharField(
         label=_("Country"),
@@ -63,10 +72,10 @@ class ComparisonForm(forms.Form):
         max_length=100,
         help_text=_("Such as North West (UK regions)."),
     )
-    continent = forms.ChoiceField(
+    continent = StrippedChoiceField(
         label=_("Continent"), required=False, choices=[("", _("Any"))] + Continent.choices
     )
-    population = forms.ChoiceField(
+    population = StrippedChoiceField(
         label=_("Population"),
         required=False,
         choices=[("", _("Any"))] + [(key, label) for key, label, _low, _high in POPULATION_BANDS],
@@ -92,14 +101,30 @@ class ComparisonForm(forms.Form):
         help_text=_("Leave out self-reported values."),
     )
 
+    def __init__(self, *args, default_tier: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        # The tier compared when none is chosen and no place or saved group implies one
+        # (pages compare local places; the API asks for a choice).
+        self.default_tier = default_tier
+
     def clean_place(self) -> Place | None:
-        slug = self.cleaned_data["place"]
-        if not slug:
+        text = self.cleaned_data["place"]
+        if not text:
             return None
-        place = Place.objects.filter(slug=slug).select_related("country").first()
-        if place is None:
-            raise forms.ValidationError(_("There is no place with this slug."))
-        return place
+        places = Place.objects.select_related("country")
+        place = places.filter(slug=text).first()
+        if place is not None:
+            return place
+        # A name, as people type it: taken when exactly one place bears it.
+        named = list(places.filter(name_folded=fold(text)).order_by("-population", "pk")[:6])
+        if not named:
+            raise forms.ValidationError(_("There is no place with this name or slug."))
+        if len(named) > 1:
+            raise forms.ValidationError(
+                _("Several places are called “%(name)s”; give one of their slugs: %(slugs)s.")
+                % {"name": text, "slugs": ", ".join(_described(place) for place in named[:5])}
+            )
+        return named[0]
 
     def clean_country(self) -> str:
         code = self.cleaned_data["country"].upper()
@@ -154,7 +179,10 @@ class ComparisonForm(forms.Form):
             return cleaned
         place, saved, tier = cleaned.get("place"), cleaned.get("peer_group"), cleaned.get("tier")
         if not (tier or place or saved):
-            self.add_error("tier", _("Choose a tier of government, a place or a saved group."))
+            if self.default_tier:
+                cleaned["tier"] = self.default_tier
+            else:
+                self.add_error("tier", _("Choose a tier of government, a place or a saved group."))
         if saved and tier and tier != saved.tier:
             self.add_error(
                 "tier",
@@ -194,3 +222,8 @@ class ComparisonForm(forms.Form):
             name=saved.name if saved else "",
             saved_group_id=saved.pk if saved else None,
         )
+
+
+def _described(place: Place) -> str:
+    """A place's slug with what tells it apart from its namesakes: "manchester (GB, Local)"."""
+    return f"{place.slug} ({place.country_id}, {place.get_tier_display()})"

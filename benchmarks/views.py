@@ -55,9 +55,6 @@ CHART_POINTS_MAX = 5000
 # The comparison's downloads (benchmarks.downloads).
 DOWNLOAD_FORMATS = ("csv", "xlsx", "json")
 
-# Any of these chooses the peer group; without them the peers are the local places.
-GROUP_FIELDS = ("tier", "place", "peer_group")
-
 # The form's fields that narrow the group beyond tier and place: folded away when unused.
 NARROWING_FIELDS = (
     "country",
@@ -201,12 +198,10 @@ def comparison_form(request: HttpRequest, years: list[int]) -> ComparisonForm:
     """The comparison chosen by the query string, validated; a year must have values.
 
     Without a tier, a place or a saved group, the peers are the local places: the tier
-    most places belong to.
+    most places belong to. The form shows the tier as not chosen, so that a place typed in
+    later brings its own.
     """
-    data = request.GET.copy()
-    if not any(data.get(name, "").strip() for name in GROUP_FIELDS):
-        data["tier"] = PlaceTier.LOCAL
-    form = ComparisonForm(data)
+    form = ComparisonForm(request.GET, default_tier=PlaceTier.LOCAL)
     form.fields["year"].widget = forms.Select(choices=_year_choices(years))
     if form.is_valid():
         form.check_year(years)

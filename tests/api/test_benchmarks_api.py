@@ -204,6 +204,16 @@ def test_a_saved_group_without_places_is_an_empty_comparison(api_client, co2, qu
     assert response.json()["spread"]["size"] == 0
 
 
+def test_whitespace_is_no_choice_of_tier_as_on_the_page(api_client, co2):
+    alone = api_client.get(BENCHMARKS, {"indicator": co2.code, "tier": " "})
+    with_place = api_client.get(BENCHMARKS, {"indicator": co2.code, "tier": " ", "place": "a"})
+
+    assert alone.status_code == 400
+    assert "Choose a tier of government" in alone.json()["tier"][0]
+    assert with_place.status_code == 200
+    assert with_place.json()["peer_group"]["criteria"]["tier"] == PlaceTier.LOCAL
+
+
 def test_an_indicator_without_values_is_an_empty_comparison(api_client, places):
     indicator = factories.IndicatorFactory(code="district-heating-share", unit="%")
 

@@ -447,6 +447,37 @@ def test_whitespace_alone_is_no_choice(client, places):
     assert response.context["comparison"].group.tier == PlaceTier.LOCAL
 
 
+def test_the_form_leaves_the_tier_to_a_place_typed_in_later(client, places):
+    # The page compares local places by default, but does not write "local" into the
+    # form: a county typed into it afterwards is compared with counties.
+    page = client.get(detail())
+    assert page.context["comparison"].group.tier == PlaceTier.LOCAL
+    assert page.context["form"]["tier"].value() in ("", None)
+
+    response = client.get(detail(), {"place": "kent", "tier": ""})
+
+    assert response.status_code == 200
+    assert response.context["comparison"].group.tier == PlaceTier.COUNTY
+
+
+def test_a_place_may_be_given_by_its_name(client, places):
+    response = client.get(detail(), {"place": "  DERBY "})
+
+    assert response.status_code == 200
+    assert response.context["comparison"].place.place_id == places["derby"].pk
+
+
+def test_a_name_shared_by_several_places_asks_for_a_slug(client, places, britain):
+    factories.PlaceFactory(slug="derby-ks", name="Derby", tier=PlaceTier.LOCAL)
+
+    response = client.get(detail(), {"place": "Derby"})
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors["place"]
+    assert "Several places are called “Derby”" in errors[0]
+    assert "derby (GB, Local)" in errors[0] and "derby-ks" in errors[0]
+
+
 # Downloads
 
 

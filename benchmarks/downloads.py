@@ -232,8 +232,11 @@ def indicator_values_csv(request: HttpRequest, code: str):
     """Every measurement of the indicator in a year, from every source, missing values with
     their notation, in the chosen sort, as CSV (the rows of the measurements API)."""
     indicator = get_object_or_404(Indicator, code=code)
-    year = _chosen_year(request, _years_with_values(indicator))
-    sort = _chosen_sort(request)
+    try:
+        year = _chosen_year(request, _years_with_values(indicator))
+        sort = _chosen_sort(request)
+    except ValueError as refusal:
+        return HttpResponseBadRequest(str(refusal), content_type="text/plain; charset=utf-8")
     rows = Measurement.objects.none() if year is None else indicator_values(indicator, year, sort)
     header = [
         "place_slug",
@@ -296,19 +299,30 @@ def _years_with_values(indicator: Indicator) -> list[dict]:
 
 
 def _chosen_year(request: HttpRequest, years: list[dict]) -> int | None:
-    """The year asked for if it has rows, else the latest year with a value (a download
-    of every value, so a malformed year falls back rather than failing)."""
-    available = {row["year"] for row in years}
+    """The year asked for, else the latest year with a value; ValueError, saying why, for
+    a year that is not a number or has no rows."""
     default = next((row["year"] for row in years if row["values"]), None)
     if default is None and years:
         default = years[0]["year"]
-    try:
-        asked = int(request.GET.get("year", ""))
-    except ValueError:
+    text = request.GET.get("year", "").strip()
+    if not text:
         return default
-    return asked if asked in available else default
+    available = sorted(row["year"] for row in years)
+    if not text.isdigit() or int(text) not in available:
+        if not available:
+            raise ValueError(_("year: This indicator has no values in any year."))
+        raise ValueError(
+            _("year: Give a year with values, from %(first)s to %(last)s.")
+            % {"first": available[0], "last": available[-1]}
+        )
+    return int(text)
 
 
 def _chosen_sort(request: HttpRequest) -> str:
-    sort = request.GET.get("sort", "")
-    return sort if sort in VALUE_SORTS else next(iter(VALUE_SORTS))
+    """The sort asked for, else by value; ValueError for one we do not offer."""
+    sort = request.GET.get("sort", "").strip()
+    if not sort:
+        return next(iter(VALUE_SORTS))
+    if sort not in VALUE_SORTS:
+        raise ValueError(_("sort: Sort by one of %(sorts)s.") % {"sorts": ", ".join(VALUE_SORTS)})
+    return sort

@@ -323,6 +323,33 @@ def test_values_csv_sorts_by_place_name(client, sixty_values, sort):
     assert names == sorted(names, reverse=sort == "-place")
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"year": "99999"}, "year: Give a year with values, from 2020 to 2020."),
+        ({"year": "abc"}, "year: Give a year with values"),
+        ({"year": "\x00"}, "year: Give a year with values"),
+        ({"year": "1899"}, "year: Give a year with values"),
+        ({"year": "-2020"}, "year: Give a year with values"),
+        ({"sort": "population"}, "sort: Sort by one of -value, value, place, -place."),
+    ],
+)
+def test_values_csv_refuses_a_bad_year_or_sort_rather_than_giving_another(
+    client, sixty_values, query, message
+):
+    response = client.get(values_csv("heat"), query)
+
+    assert response.status_code == 400
+    assert response.content.decode().startswith(message)
+
+
+def test_values_csv_without_a_year_gives_the_latest(client, sixty_values):
+    response = client.get(values_csv("heat"), {"year": " "})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('heat-2020.csv"')
+
+
 def test_values_csv_holds_every_value_of_the_year(client, sixty_values):
     response = client.get(values_csv("heat"), {"year": 2020})
 

@@ -36,7 +36,7 @@ load: $(VENV)/.installed
 	$(BIN)/python manage.py load_initial_data
 
 serve: $(VENV)/.installed
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -24,8 +24,11 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
 )
 # Mailed links (verification, password reset) are built from SITE_URL, never from the
-# request's Host header; in production it must name the real address.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+# request's Host header; in production it must name the real address. A development
+# server's default is its own address (`make run PORT=8123` passes the port).
+SITE_URL = env("SITE_URL", default="").rstrip("/")
+if DEBUG and not SITE_URL:
+    SITE_URL = f"http://127.0.0.1:{env('PORT', default='8000')}"
 if not DEBUG:
     required = (
         ("SECRET_KEY", SECRET_KEY),

@@ -6,11 +6,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _start_django(**environment) -> subprocess.CompletedProcess:
+def _start_django(then: str = "", **environment) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key not in environment}
     env.update({key: value for key, value in environment.items() if value is not None})
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", f"import django; django.setup(); {then}"],
         cwd=ROOT,
         env={**env, "DJANGO_SETTINGS_MODULE": "cset.settings"},
         capture_output=True,
@@ -62,3 +62,14 @@ def test_a_fresh_clone_starts_without_any_setting():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_mailed_links_of_a_development_server_name_its_port():
+    # make run PORT=8123 serves there; a verification link to port 8000 would be dead.
+    show = "from django.conf import settings; print(settings.SITE_URL)"
+
+    on_8123 = _start_django(show, DEBUG="true", SITE_URL=None, PORT="8123")
+    by_default = _start_django(show, DEBUG="true", SITE_URL=None, PORT=None)
+
+    assert on_8123.stdout.strip() == "http://127.0.0.1:8123"
+    assert by_default.stdout.strip() == "http://127.0.0.1:8000"

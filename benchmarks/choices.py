@@ -63,3 +63,7 @@ class QualityFlag(models.TextChoices):
         "thousands_separator_read",
         _("Read with a thousands separator, as the total requires"),
     )
+    REPEATS_EARLIER_YEAR = (
+        "repeats_earlier_year",
+        _("Every part as in the source's year before: possibly not updated"),
+    )

@@ -8,6 +8,7 @@ sum per row as a loaded value of its own.
 """
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from cset.reference.loaders.germany import load_german_places
 from cset.reference.loading import LoadReport, parse_float, read_csv
 from cset.reference.models import Source
 
-from ..choices import Direction, Method, QuantityKind, Verification
+from ..choices import Direction, Method, QualityFlag, QuantityKind, Verification
 from ..models import Indicator
 from ..units import UnitError
 from .common import (
@@ -149,14 +150,17 @@ def load_renewables(path: Path, source: Source, places: dict[str, int]) -> LoadR
     writer = MeasurementWriter(
         source, report, method=Method.REPORTED, verification=Verification.THIRD_PARTY_VERIFIED
     )
+    rows = []
     for number, row in read_csv(path):
         report.read += 1
         label = f"row {number}"
         place_id = _place(row, places, label, report)
         year = _year(row, "cutoff_year", label, report) if place_id is not None else None
-        if year is None:
-            continue
-        values = _capacities(row, label, report)
+        if year is not None:
+            rows.append((label, place_id, year, _capacities(row, label, report)))
+    repeated = _repeating_earlier_years(rows)
+    for label, place_id, year, values in rows:
+        flags = [QualityFlag.REPEATS_EARLIER_YEAR] if (place_id, year) in repeated else []
         for column in CAPACITY_COLUMNS:
             if values.get(column.header) is not None:
                 _add(
@@ -166,17 +170,35 @@ def load_renewables(path: Path, source: Source, places: dict[str, int]) -> LoadR
                     indicators[column.spec.code],
                     year,
                     values[column.header],
+                    flags,
                 )
         # The total is a value of the same row: without all four parts there is none.
         # Rounding drops the binary noise of the sum (the parts have three decimals).
         if len(values) == len(CAPACITY_COLUMNS) and None not in values.values():
             total = round(sum(values.values()), 6)
-            _add(writer, label, place_id, indicators[TOTAL_SPEC.code], year, total)
+            _add(writer, label, place_id, indicators[TOTAL_SPEC.code], year, total, flags)
         else:
             report.flag(label, "a technology has no value: no total capacity for this row")
     writer.finish()
     logger.info("%s: %s measurements created", path.name, report.created)
     return report
+
+
+def _repeating_earlier_years(rows: list[tuple]) -> set[tuple[int, int]]:
+    """(place id, year) of the rows whose capacities, every technology, are those of the
+    place's previous year in the file. Installations grow every year; a whole row
+    unchanged mostly means the source was not updated (2024 repeats 2023 for 96 % of
+    the municipalities), which readers of a change of ±0 should be told."""
+    by_place = defaultdict(dict)
+    for _label, place_id, year, values in rows:
+        by_place[place_id][year] = values
+    repeated = set()
+    for place_id, years in by_place.items():
+        ordered = sorted(years)
+        for earlier, later in zip(ordered, ordered[1:], strict=False):
+            if years[later] and years[later] == years[earlier]:
+                repeated.add((place_id, later))
+    return repeated
 
 
 def _capacities(row: dict[str, str], label: str, report: LoadReport) -> dict[str, float | None]:
@@ -203,9 +225,10 @@ def _add(
     indicator: Indicator,
     year: int,
     value: float,
+    flags: list[str],
 ) -> None:
     try:
-        writer.add(place_id, indicator, year, value, CAPACITY_UNIT)
+        writer.add(place_id, indicator, year, value, CAPACITY_UNIT, quality_flags=flags)
     except UnitError as error:
         writer.report.refuse(label, str(error))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.choices import Direction, Method, QuantityKind, Verification
+from benchmarks.choices import Direction, Method, QualityFlag, QuantityKind, Verification
 from benchmarks.loaders.germany import (
     POPULATION_FILE,
     RENEWABLES_FILE,
@@ -119,6 +119,26 @@ def test_renewables_have_four_technologies_and_their_sum(sources, places):
     assert set(Measurement.objects.values_list("method", "verification").distinct()) == {
         (Method.REPORTED, Verification.THIRD_PARTY_VERIFIED)
     }
+
+
+def test_a_year_repeating_the_year_before_in_every_part_is_flagged(sources, places):
+    # The real file's 2024 repeats 2023 for 96 % of the municipalities; a change of ±0 is
+    # then more likely a source not updated than installations standing still.
+    load_renewables(RENEWABLES, sources["de-renewables"], places)
+
+    def flags(ags: str) -> dict[int, list[str]]:
+        rows = Measurement.objects.filter(place_id=places[ags], indicator__code=TOTAL)
+        return dict(rows.values_list("year", "quality_flags"))
+
+    repeated = [QualityFlag.REPEATS_EARLIER_YEAR]
+    assert flags("09780147") == {2021: [], 2023: [], 2024: repeated}
+    assert flags("01001000") == {2021: [], 2023: [], 2024: repeated}
+    flagged = [
+        year
+        for year, flags in Measurement.objects.values_list("year", "quality_flags")
+        if QualityFlag.REPEATS_EARLIER_YEAR in flags
+    ]
+    assert flagged == [2024] * 2 * 5  # both places, every technology and the total
 
 
 def test_wildpoldsried_has_population_and_capacity_for_2021(sources, places, tmp_path):

@@ -20,6 +20,17 @@ class APIRouter(DefaultRouter):
     # Formats are chosen by the Accept header; ".json" suffixes would double every address.
     include_format_suffixes = False
 
+    def get_api_root_view(self, api_urls=None):
+        """The root lists the router's resources and the comparison beside them."""
+        listed = {
+            prefix: self.routes[0].name.format(basename=basename)
+            for prefix, _viewset, basename in self.registry
+        }
+        return self.APIRootView.as_view(api_root_dict={**listed, **EXTRA_ROOT_ENTRIES})
+
+
+# Resources outside the router that the root should still name (name: URL name).
+EXTRA_ROOT_ENTRIES = {"benchmarks": "api-benchmarks"}
 
 router = APIRouter()
 for prefix, viewset, basename in [

@@ -21,3 +21,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("cset.site.urls")),
 ]
+
+# An address under /api/ that matches no resource answers in JSON, as the API does.
+handler404 = "cset.site.views.not_found"

@@ -16,9 +16,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.http import HttpResponsePermanentRedirect
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.views import defaults
 
 from benchmarks.models import Indicator, Measurement
 from cset.reference.choices import IdentifierScheme
@@ -205,3 +207,10 @@ def favicon(request):
     after collectstatic, not when the URLs are imported.
     """
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
+def not_found(request, exception):
+    """A 404: JSON for the API's clients, the portal's page for everyone else."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -28,10 +28,13 @@ def test_the_root_lists_every_resource_with_absolute_addresses(api_client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
-    assert sorted(body) == sorted(RESOURCES)
+    assert sorted(body) == sorted([*RESOURCES, "benchmarks"])
     for name in RESOURCES:
         assert body[name] == f"http://testserver/api/v1/{name}/"
         assert api_client.get(body[name]).status_code == 200
+    # The comparison is no list: it asks which indicator to compare.
+    assert body["benchmarks"] == "http://testserver/api/v1/benchmarks/"
+    assert "indicator" in api_client.get(body["benchmarks"]).json()
 
 
 @pytest.mark.parametrize("slug", ["서울", "москва", "são-paulo"])

@@ -35,6 +35,17 @@ def test_a_404_needs_no_database(client, production):
     assert in_layout(response.content.decode())
 
 
+@pytest.mark.parametrize(
+    "address", ["/api/v1/measurements/abc/", "/api/v1/measurements/-1/", "/api/v1/nothing/"]
+)
+def test_an_unknown_api_address_answers_404_in_json(client, db, production, address):
+    response = client.get(address)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
 def refuse_every_query(execute, sql, params, many, context):
     raise OperationalError("the database is unavailable")
 

@@ -132,6 +132,13 @@ class ComparisonForm(forms.Form):
             raise forms.ValidationError(_("There is no country with this code."))
         return code
 
+    def clean_subdivision(self) -> str:
+        code = self.cleaned_data["subdivision"].upper()
+        # ISO 3166-2 codes begin with their country's: the (country, subdivision) index.
+        if code and not Place.objects.filter(country_id=code[:2], subdivision_code=code).exists():
+            raise forms.ValidationError(_("No place lies in a subdivision with this code."))
+        return code
+
     def clean_verified(self) -> bool:
         return self._yes_or_no("verified")
 

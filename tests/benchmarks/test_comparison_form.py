@@ -32,6 +32,27 @@ def test_narrowing_by_band_and_across_countries(manchester):
     assert (form.group().country, form.group().band) == ("", "100k-1m")
 
 
+def test_a_subdivision_in_any_case_narrows_to_its_places(db):
+    germany = factories.CountryFactory(code="DE")
+    bavarian = factories.PlaceFactory(country=germany, subdivision_code="DE-BY")
+    factories.PlaceFactory(country=germany, subdivision_code="DE-BW")
+
+    form = ComparisonForm({"tier": "local", "subdivision": " de-by "})
+
+    assert form.is_valid(), form.errors
+    assert form.group().subdivision == "DE-BY"
+    assert list(form.group().places(2021)) == [bavarian]
+
+
+def test_a_subdivision_without_places_is_refused(db):
+    factories.PlaceFactory(country=factories.CountryFactory(code="DE"), subdivision_code="DE-BY")
+
+    form = ComparisonForm({"tier": "local", "subdivision": "DE-ZZ"})
+
+    assert not form.is_valid()
+    assert form.errors["subdivision"] == ["No place lies in a subdivision with this code."]
+
+
 def test_a_saved_group_lists_its_places(manchester):
     saved = SavedPeerGroup.objects.create(slug="towns", name="Eco towns", tier=PlaceTier.LOCAL)
     saved.places.add(manchester)

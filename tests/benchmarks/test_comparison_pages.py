@@ -410,6 +410,7 @@ BAD_CHOICES = [
     ({"country": "G\x00"}, "country"),
     ({"country": "GBR"}, "country"),
     ({"subdivision": "Bavaria"}, "subdivision"),
+    ({"subdivision": "XX-YY"}, "subdivision"),
     ({"population": "huge"}, "population"),
     ({"continent": "XX"}, "continent"),
     ({"network": "nope"}, "network"),

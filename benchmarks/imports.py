@@ -795,6 +795,14 @@ def commit_batch(batch_pk: int, actor) -> ImportBatch:
     check_can_import(actor)
     try:
         batch, result = _commit_locked(batch_pk, actor)
+    except StoredDataChanged:
+        _plan_again(batch_pk, actor)
+        raise StoredDataChanged(
+            _(
+                "The stored data changed since the dry run: nothing was imported. The dry run "
+                "was run again on the data as they are now: check it before you commit."
+            )
+        ) from None
     except OperationalError as error:
         if not _is_sqlite_busy(error):
             raise
@@ -840,6 +848,21 @@ def _commit_locked(batch_pk: int, actor) -> tuple[ImportBatch, Plan]:
         _record_plan(batch, result)
         batch.save(update_fields=[*_COUNTS, "fingerprint", "changes"])
     return batch, result
+
+
+def _plan_again(batch_pk: int, actor) -> None:
+    """Redo a dry run on the stored data as they are now, so that its page shows what a
+    commit would write rather than the plan it refused."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_pk)
+        if batch.status != ImportStatus.DRY_RUN:
+            return
+        result = plan(read_content(batch.file_name, bytes(batch.content)), actor)
+        _record_plan(batch, result)
+        if result.refused:
+            batch.status, batch.content = ImportStatus.REFUSED, b""
+        batch.save(update_fields=[*_COUNTS, "fingerprint", "changes", "status", "content"])
+    logger.info("import %s planned again: %s", batch_pk, result.totals)
 
 
 def expire_dry_runs(days: int) -> int:

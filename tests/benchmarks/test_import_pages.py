@@ -177,6 +177,13 @@ def test_a_commit_after_the_data_changed_says_so(curator_client, world):
 
     assert "changed since the dry run" in response.content.decode()
     assert Measurement.objects.count() == 1
+    # The page shows the dry run done again, on the data as they are now: the row that
+    # was to be created now updates the value stored in between.
+    rows = response.context["page"].object_list
+    assert [row["outcome"] for row in rows] == ["update"]
+    again = curator_client.post(batch_url(batch, "imports:commit"), follow=True)
+    assert "Imported: 0 created, 1 updated" in again.content.decode()
+    assert Measurement.objects.get().value == 1
 
 
 def test_commit_answers_post_only_and_404_for_unknown_batches(curator_client, world):

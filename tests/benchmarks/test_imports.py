@@ -938,6 +938,16 @@ def test_a_commit_after_the_stored_data_changed_is_refused(world, actor):
     assert _stored_values() == before
     batch.refresh_from_db()
     assert batch.status == ImportStatus.DRY_RUN
+    # Its plan is the dry run done again: committing it now writes what it shows.
+    assert (
+        batch.fingerprint
+        == imports.plan(
+            imports.read_content(batch.file_name, bytes(batch.content)), actor
+        ).fingerprint
+    )
+    imports.commit_batch(batch.pk, actor)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.COMMITTED
 
 
 def test_a_measurement_added_since_the_dry_run_refuses_the_commit(world, actor):

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -117,7 +118,19 @@ def _labelled(row: dict) -> dict:
         for name, (old, new) in (row.get("changes") or {}).items()
     ]
     label = imports.Outcome(outcome).label if outcome in imports.Outcome.values else outcome
-    return {**row, "outcome_label": label, "change_list": changes}
+    shown = {**row, "outcome_label": label, "change_list": changes}
+    if isinstance(row.get("value_canonical"), float):
+        shown["value_canonical"] = _precise(row["value_canonical"])
+    return shown
+
+
+def _precise(value: float) -> str:
+    """A converted value to eight significant digits, as the reader's language writes
+    numbers: enough to check a conversion, without a float's binary tail."""
+    rounded = float(f"{value:.8g}")
+    if rounded.is_integer():
+        rounded = int(rounded)
+    return formats.number_format(rounded, use_l10n=True, force_grouping=True)
 
 
 def _outcome_filter(rows: list[dict], chosen: str) -> list[dict]:

@@ -131,6 +131,17 @@ def test_an_upload_shows_its_dry_run_with_refused_rows_first(curator_client, wor
     assert not Measurement.objects.exists()
 
 
+def test_a_converted_value_is_shown_without_a_float_s_binary_tail(curator_client, world):
+    row = "gb-gss,E08000003,gb-co2-total,2020,5972.4441163892985,t CO2,uk-emissions"
+    curator_client.post(UPLOAD, {"file": upload_of(row)})
+
+    page = curator_client.get(batch_url(ImportBatch.objects.get()))
+
+    html = page.content.decode()
+    assert "5972.4441163892985 t CO2 → 5.9724441 kt CO2" in html
+    assert "5.97244411638" not in html
+
+
 def test_rows_can_be_filtered_by_outcome(curator_client, world):
     file = upload_of(GOOD_ROW.format(year=2020, value=1), BAD_ROW.format(year=2021, value=2))
     curator_client.post(UPLOAD, {"file": file})

@@ -1,6 +1,7 @@
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, Model, OrderBy
 from django.utils.translation import gettext
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 
@@ -18,14 +19,37 @@ def _may_be_null(model: type[Model], path: str) -> bool:
     return False
 
 
+def _printable(text: str) -> str:
+    """Text to quote back in a message: without control characters, at most 40 long."""
+    return "".join(character for character in text if character.isprintable())[:40]
+
+
 class NullsLastOrderingFilter(OrderingFilter):
     """``?ordering=`` with missing values last in both directions, on every database,
     and the primary key as the final tie-breaker so that pages never repeat or skip rows.
 
-    Unknown fields are ignored, as DRF does, rather than failing the request. Columns
-    that cannot be NULL are ordered plainly, so that PostgreSQL can still use their
-    indexes in both directions.
+    An unknown field is a 400 naming the fields there are (DRF ignores it, and a typo
+    then quietly gives the default order). Columns that cannot be NULL are ordered
+    plainly, so that PostgreSQL can still use their indexes in both directions.
     """
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        unknown = [term for term in fields if term and term not in valid]
+        if unknown:
+            offered = self.get_valid_fields(queryset, view, {"request": request})
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        gettext("Cannot order by %(terms)s. Fields: %(fields)s.")
+                        % {
+                            "terms": ", ".join(_printable(term) for term in unknown),
+                            "fields": ", ".join(name for name, _label in offered),
+                        }
+                    ]
+                }
+            )
+        return valid
 
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)

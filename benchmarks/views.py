@@ -318,13 +318,11 @@ def missing_notations(comparison: Comparison) -> list[dict]:
     with_value = Measurement.objects.filter(
         indicator=comparison.indicator, year=year, value_canonical__isnull=False
     ).values("place_id")
+    missing = Measurement.objects.filter(
+        indicator=comparison.indicator, year=year, value_canonical__isnull=True
+    )
     counts = (
-        Measurement.objects.filter(
-            indicator=comparison.indicator,
-            year=year,
-            value_canonical__isnull=True,
-            place__in=comparison.group.places(year).values("pk"),
-        )
+        comparison.group.keep(missing)
         .exclude(place__in=with_value)
         .order_by()
         .values("notation")

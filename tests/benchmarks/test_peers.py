@@ -6,7 +6,14 @@ from django.core.paginator import Paginator
 
 from benchmarks.choices import Direction, Verification
 from benchmarks.models import Measurement
-from benchmarks.peers import PeerGroup, PeerGroupError, compare, spread, standings
+from benchmarks.peers import (
+    PeerGroup,
+    PeerGroupError,
+    compare,
+    default_year,
+    spread,
+    standings,
+)
 from cset.reference.choices import PlaceTier
 from tests import factories
 
@@ -187,6 +194,25 @@ def test_population_band_is_judged_on_the_years_population(places):
 
     assert [row.place_id for row in compare(indicator, 2020, group).standings] == [places["A"].pk]
     assert set(group.places(2021)) == set()
+
+
+def test_the_default_year_of_a_band_is_found_in_one_query(places, django_assert_num_queries):
+    indicator = factories.IndicatorFactory()
+    for year in range(2010, 2021):
+        _measure(indicator, places, year=year)
+    population = factories.IndicatorFactory(code="population", direction=Direction.CONTEXT)
+    for place in places.values():
+        place.population = 5_000
+        place.save()
+    # Only in 2012 was B a town of 20,000: the latest year the band has a value in.
+    factories.MeasurementFactory(place=places["B"], indicator=population, year=2012, value=20_000)
+    group = PeerGroup(tier=PlaceTier.LOCAL, band="15k-100k")
+
+    with django_assert_num_queries(1):
+        year = default_year(indicator, group)
+
+    assert year == 2012
+    assert default_year(indicator, group.with_changes(band="over-1m")) is None
 
 
 def test_one_query_ranks_a_place_on_every_indicator(places, django_assert_num_queries):

@@ -21,6 +21,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
+    Count,
     FloatField,
     IntegerField,
     Max,
@@ -244,11 +245,12 @@ def default_year(
     verified_only: bool = False,
 ) -> int | None:
     """The year a comparison shows unless one is chosen: the latest the place has a value
-    in, else the latest any place of the group has one in; None without any.
+    in, else the latest in which the group has enough values to rank, else the latest in
+    which it has any; None without any.
 
     The place's own year counts only if it may be of the group: asked to compare counties,
-    a town's latest year says nothing about them. The group is tried year by year, newest
-    first (one short query a year, and the newest usually has values).
+    a town's latest year says nothing about them. A newest year with a handful of early
+    reporters (2 cities of 30) would open the page on "too few to rank".
     """
     values = Measurement.objects.filter(indicator=indicator, value_canonical__isnull=False)
     if verified_only:
@@ -258,9 +260,24 @@ def default_year(
         latest = values.filter(place=place).aggregate(latest=Max("year"))["latest"]
         if latest is not None:
             return latest
-    # Newest first down the (indicator, year, place) index, stopping at the first value
-    # of the group: one query whatever the number of years.
-    return group.keep(values).order_by("-year").values_list("year", flat=True).first()
+    in_group = group.keep(values)
+    # Newest first down the (indicator, year, place) index, stopping at the first value.
+    latest = in_group.order_by("-year").values_list("year", flat=True).first()
+    if latest is None or _places_with_values(in_group.filter(year=latest)) >= MINIMUM_PEERS:
+        return latest
+    ranked_years = (
+        in_group.values("year")
+        .annotate(places=Count("place_id", distinct=True))
+        .filter(places__gte=MINIMUM_PEERS)
+        .order_by("-year")
+    )
+    return next((row["year"] for row in ranked_years[:1]), latest)
+
+
+def _places_with_values(values: QuerySet[Measurement]) -> int:
+    """How many places the values are of, counted up to MINIMUM_PEERS at most."""
+    places = values.order_by().values("place_id").distinct()[:MINIMUM_PEERS]
+    return len(places)
 
 
 # Comparison ------------------------------------------------------------------------------

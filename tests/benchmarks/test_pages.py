@@ -443,16 +443,16 @@ def test_detail_queries_do_not_grow_with_rows(client, db, django_assert_max_num_
                 indicator=indicator, source=factories.SourceFactory(), quality_flags=["x"]
             )
 
-    add(3)
-    # indicator, mappings, years, source ids, sources, spread, standings, page rows,
-    # notations.
-    with django_assert_max_num_queries(9) as few:
+    add(5)
+    # indicator, mappings, years, source ids, sources, default year (the latest, and
+    # whether it has enough places to rank), spread, standings, page rows, notations.
+    with django_assert_max_num_queries(10) as few:
         client.get(detail("grows"))
     add(40)
-    with django_assert_max_num_queries(9) as many:
+    with django_assert_max_num_queries(10) as many:
         response = client.get(detail("grows"))
 
-    assert len(response.context["page"].object_list) == 43
+    assert len(response.context["page"].object_list) == 45
     assert len(few.captured_queries) == len(many.captured_queries)
 
 

@@ -80,6 +80,10 @@ class MeasurementPagination(BasePagination):
                 raise ValidationError(
                     {"ordering": [_("Cursor pages are in id order; leave out ordering.")]}
                 )
+            if request.query_params.get("offset"):
+                raise ValidationError(
+                    {"offset": [_("Cursor pages follow next, not an offset; leave it out.")]}
+                )
             self.active = self.cursor_pages
         return self.active.paginate_queryset(queryset, request, view)
 

@@ -247,9 +247,18 @@ def test_standings_are_paged_with_limit_and_offset(api_client, co2):
     assert body["place"]["rank"] == 5
 
 
-@pytest.mark.parametrize("limit", ["-5", "abc", "0", "99999999999999999999"])
-def test_malformed_limits_fall_back_without_failing(api_client, co2, limit):
+@pytest.mark.parametrize("limit", ["-5", "abc", "0"])
+def test_malformed_limits_are_a_400_as_on_every_list(api_client, co2, limit):
     response = api_client.get(BENCHMARKS, {"indicator": co2.code, "tier": "local", "limit": limit})
+
+    assert response.status_code == 400
+    assert "limit" in response.json()
+
+
+def test_a_huge_limit_gives_the_largest_page(api_client, co2):
+    query = {"indicator": co2.code, "tier": "local", "limit": "99999999999999999999"}
+
+    response = api_client.get(BENCHMARKS, query)
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == 5
@@ -520,6 +529,7 @@ def _cursor(text: str) -> str:
     ("params", "field"),
     [
         ({"cursor": "", "ordering": "-year"}, "ordering"),
+        ({"cursor": "", "offset": "10"}, "offset"),
         ({"cursor": "not-a-cursor!"}, "cursor"),
         ({"cursor": "\x00"}, "cursor"),
         ({"cursor": "🙂"}, "cursor"),

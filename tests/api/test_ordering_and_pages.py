@@ -87,11 +87,6 @@ def test_every_default_order_ends_in_the_primary_key():
 @pytest.mark.parametrize(
     "params",
     [
-        {"limit": "-5"},
-        {"limit": "0"},
-        {"limit": "abc"},
-        {"offset": "abc"},
-        {"offset": "-3"},
         {"offset": "99999999999999999999999999"},
         {"limit": "99999999999999999999999999"},
     ],
@@ -103,6 +98,37 @@ def test_malformed_pages_and_orders_never_fail(api_client, address, params):
 
     assert response.status_code == 200, response.content
     assert "results" in response.json()
+
+
+@pytest.mark.parametrize("address", LISTS)
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": "-5"}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "abc"}, "limit"),
+        ({"limit": "1.5"}, "limit"),
+        ({"limit": "\x00"}, "limit"),
+        ({"limit": "５"}, "limit"),
+        ({"offset": "abc"}, "offset"),
+        ({"offset": "-3"}, "offset"),
+    ],
+)
+def test_a_malformed_limit_or_offset_is_a_400_naming_it(api_client, address, params, field):
+    response = api_client.get(address, params)
+
+    assert response.status_code == 400
+    assert response.json()[field] == [
+        f"Give a whole number of at least {1 if field == 'limit' else 0}."
+    ]
+
+
+def test_an_empty_limit_is_the_default_page(api_client):
+    factories.PlaceFactory()
+
+    response = api_client.get("/api/v1/places/", {"limit": " ", "offset": ""})
+
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("ordering", ["no_such_field", "-password,,--name,%00", "\x00", "name,nme"])
@@ -153,6 +179,6 @@ def test_the_limit_is_capped_at_500(api_client):
 def test_the_default_page_is_50_rows(api_client):
     factories.PlaceFactory.create_batch(51, country=factories.CountryFactory(code="DE"))
 
-    body = api_client.get("/api/v1/places/", {"limit": -5}).json()
+    body = api_client.get("/api/v1/places/").json()
 
     assert len(body["results"]) == 50

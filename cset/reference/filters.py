@@ -21,12 +21,39 @@ SEARCH_MAX_LENGTH = 200
 MAX_ID = 2**63 - 1
 
 
+class GivenOnceForm(forms.Form):
+    """Refuses a parameter of one value given twice (``?country=DE&country=GB``): the
+    form would read the last and quietly drop the others."""
+
+    def clean(self):
+        cleaned = super().clean()
+        repeated = [
+            name
+            for name, field in self.fields.items()
+            if not isinstance(field, MULTIPLE_VALUE_FIELDS)
+            and hasattr(self.data, "getlist")
+            and len(self.data.getlist(name)) > 1
+        ]
+        for name in repeated:
+            self.add_error(name, _("Give this once: it takes a single value."))
+        return cleaned
+
+
+# The form fields that take a parameter given several times (?theme=a&theme=b).
+MULTIPLE_VALUE_FIELDS = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
+
+
 class PortalFilterSet(django_filters.FilterSet):
-    """A FilterSet that reads an empty parameter (``?theme=``) as no filter at all.
+    """A FilterSet that reads an empty parameter (``?theme=``) as no filter at all, and
+    refuses a single-valued one given twice (GivenOnceForm).
 
     A form submitted with an empty select sends such parameters; a multiple-choice
     filter would otherwise refuse the empty string as an unknown choice.
     """
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        return type(form_class.__name__, (form_class, GivenOnceForm), {})
 
     def __init__(self, data=None, *args, **kwargs):
         if isinstance(data, QueryDict):

@@ -100,6 +100,41 @@ def test_malformed_pages_and_orders_never_fail(api_client, address, params):
     assert "results" in response.json()
 
 
+@pytest.mark.parametrize(
+    ("address", "name", "values"),
+    [
+        ("/api/v1/places/", "country", ["DE", "GB"]),
+        ("/api/v1/places/", "tier", ["county", "local"]),
+        ("/api/v1/measurements/", "year", ["2020", "2005"]),
+        ("/api/v1/practices/", "country", ["DE", "GB"]),
+        ("/api/v1/events/", "year", ["2017", "2018"]),
+    ],
+)
+def test_a_single_valued_filter_given_twice_is_a_400(api_client, address, name, values):
+    response = api_client.get(f"{address}?" + "&".join(f"{name}={value}" for value in values))
+
+    assert response.status_code == 400
+    assert response.json()[name] == ["Give this once: it takes a single value."]
+
+
+def test_a_filter_of_several_values_may_be_given_twice(api_client):
+    heat, transport = factories.ThemeFactory(slug="heat"), factories.ThemeFactory(slug="transport")
+    for theme in (heat, transport):
+        factories.PublishedPracticeFactory(themes=[theme])
+    factories.PublishedPracticeFactory()
+
+    response = api_client.get("/api/v1/practices/?theme=heat&theme=transport")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 2
+
+
+def test_a_page_says_which_filter_was_given_twice(client, db):
+    response = client.get("/places/?country=DE&country=GB")
+
+    assert "Give this once: it takes a single value." in response.content.decode()
+
+
 @pytest.mark.parametrize("address", LISTS)
 @pytest.mark.parametrize(
     ("params", "field"),

@@ -33,14 +33,43 @@ def clean_name(value: str | None) -> str:
     return _SPACES.sub(" ", clean_text(value))
 
 
+# Latin letters that Unicode does not decompose into a base letter and a mark, written
+# as people type them without the mark ("lodz" for Łódź, "bagcilar" for Bağcılar).
+_UNDECOMPOSABLE = str.maketrans(
+    {
+        "ı": "i",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "þ": "th",
+        "Þ": "TH",
+        "ħ": "h",
+        "Ħ": "H",
+        "ŧ": "t",
+        "Ŧ": "T",
+    }
+)
+
+
 def fold(value: str | None) -> str:
     """Return the folded key of ``value``: accents dropped, case folded, scripts kept.
 
     NFKD splits accents from their letters; the combining marks are dropped;
     NFC then recomposes what remains so that Korean syllables stay whole
-    (NFKD turns them into jamo, which are letters, not marks).
+    (NFKD turns them into jamo, which are letters, not marks). Latin letters with a
+    stroke or of two letters in one (ł, ø, æ) become their plain letters.
     """
-    decomposed = unicodedata.normalize("NFKD", clean_name(value))
+    plain = clean_name(value).translate(_UNDECOMPOSABLE)
+    decomposed = unicodedata.normalize("NFKD", plain)
     without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", without_marks).casefold()
 
@@ -56,3 +85,18 @@ def language_name(code: str) -> str:
         return get_language_info(code)["name_translated"]
     except KeyError:
         return code
+
+
+def refold(model, source: str, key: str) -> int:
+    """Recompute the folded ``key`` of every row of ``model`` from its ``source`` field
+    (after a change of :func:`fold`; migrations pass their historical models). Only the
+    rows whose key changes are written. Returns how many."""
+    changed = [
+        model(pk=pk, **{key: fold(text)})
+        for pk, text, stored in model.objects.values_list("pk", source, key).iterator(
+            chunk_size=5000
+        )
+        if fold(text) != stored
+    ]
+    model.objects.bulk_update(changed, [key], batch_size=1000)
+    return len(changed)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cset.reference.choices import PlaceTier
 from cset.reference.models import Country, Place, Source, Theme
-from cset.reference.text import clean_name, fold
+from cset.reference.text import clean_name, folded_key
 
 from .choices import (
     Direction,
@@ -86,7 +86,7 @@ class Indicator(models.Model):
 
     def save(self, *args, **kwargs):
         self.name = clean_name(self.name)
-        self.name_folded = fold(self.name)
+        self.name_folded = folded_key(self, "name", "name_folded")
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

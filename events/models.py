@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cset.reference.models import Organisation, Place, Source
-from cset.reference.text import clean_name, fold
+from cset.reference.text import clean_name, folded_key
 from practices.models import BestPractice
 
 from .choices import DatePrecision, EventKind
@@ -75,5 +75,5 @@ class Event(models.Model):
 
     def save(self, *args, **kwargs):
         self.title = clean_name(self.title)
-        self.title_folded = fold(self.title)
+        self.title_folded = folded_key(self, "title", "title_folded")
         super().save(*args, **kwargs)

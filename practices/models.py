@@ -17,7 +17,7 @@ from benchmarks.choices import Verification
 from benchmarks.models import Indicator
 from benchmarks.units import UNIT_EXPRESSIONS, UnitError, conversion_factor
 from cset.reference.models import Country, Organisation, Place, Source, Theme
-from cset.reference.text import clean_name, fold
+from cset.reference.text import clean_name, folded_key
 from cset.reference.validators import FiniteInRange
 
 from .choices import (
@@ -180,7 +180,7 @@ class BestPractice(models.Model):
 
     def save(self, *args, **kwargs):
         self.title = clean_name(self.title)
-        self.title_folded = fold(self.title)
+        self.title_folded = folded_key(self, "title", "title_folded")
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

@@ -17,7 +17,7 @@ from .choices import (
     PlaceKind,
     PlaceTier,
 )
-from .text import clean_name, clean_text, fold
+from .text import clean_name, clean_text, fold, folded_key
 
 
 class Country(models.Model):
@@ -43,7 +43,7 @@ class Country(models.Model):
 
     def save(self, *args, **kwargs):
         self.name = clean_name(self.name)
-        self.name_folded = fold(self.name)
+        self.name_folded = folded_key(self, "name", "name_folded")
         super().save(*args, **kwargs)
 
 
@@ -146,7 +146,7 @@ class Place(models.Model):
 
     def save(self, *args, **kwargs):
         self.name = clean_name(self.name)
-        self.name_folded = fold(self.name)
+        self.name_folded = folded_key(self, "name", "name_folded")
         super().save(*args, **kwargs)
 
     @property
@@ -178,7 +178,7 @@ class PlaceName(models.Model):
 
     def save(self, *args, **kwargs):
         self.name = clean_name(self.name)
-        self.name_folded = fold(self.name)
+        self.name_folded = folded_key(self, "name", "name_folded")
         super().save(*args, **kwargs)
 
 
@@ -291,7 +291,7 @@ class Organisation(models.Model):
 
     def save(self, *args, **kwargs):
         self.name = clean_name(self.name)
-        self.name_folded = fold(self.name)
+        self.name_folded = folded_key(self, "name", "name_folded")
         super().save(*args, **kwargs)
 
 

@@ -87,16 +87,23 @@ def language_name(code: str) -> str:
         return code
 
 
+def folded_key(instance, source: str, key: str) -> str:
+    """The folded key of ``instance``'s ``source`` field, cut to the ``key`` field's
+    length: folding may lengthen a name (ß → ss, æ → ae) that fills its own field."""
+    return fold(getattr(instance, source))[: instance._meta.get_field(key).max_length]
+
+
 def refold(model, source: str, key: str) -> int:
     """Recompute the folded ``key`` of every row of ``model`` from its ``source`` field
     (after a change of :func:`fold`; migrations pass their historical models). Only the
     rows whose key changes are written. Returns how many."""
+    length = model._meta.get_field(key).max_length
     changed = [
-        model(pk=pk, **{key: fold(text)})
+        model(pk=pk, **{key: fold(text)[:length]})
         for pk, text, stored in model.objects.values_list("pk", source, key).iterator(
             chunk_size=5000
         )
-        if fold(text) != stored
+        if fold(text)[:length] != stored
     ]
     model.objects.bulk_update(changed, [key], batch_size=1000)
     return len(changed)

@@ -125,3 +125,16 @@ def test_a_search_without_the_stroke_finds_the_place(client):
     body = client.get("/api/v1/places/", {"search": "bagcilar"}).json()
 
     assert [row["id"] for row in body["results"]] == [place.pk]
+
+
+@pytest.mark.django_db
+def test_a_name_that_folds_longer_than_its_field_is_saved_with_its_key_cut():
+    # "ß" folds to "ss": 200 of them fill the name and would overflow its key.
+    place = factories.PlaceFactory(name="ß" * 200)
+    practice = factories.PracticeFactory(title="Æ" * 300)
+
+    place.refresh_from_db()
+    practice.refresh_from_db()
+    assert place.name_folded == "s" * 200
+    assert practice.title_folded == "ae" * 150
+    assert Place.objects.search("ssss").filter(pk=place.pk).exists()

@@ -57,7 +57,7 @@ def comparison_download(request: HttpRequest, code: str, fmt: str):
     years = value_years(indicator)
     form = comparison_form(request, years)
     if not form.is_valid():
-        return _bad_request(form)
+        return _bad_request(form, fmt)
     if years:
         comparison = chosen_comparison(indicator, form, years)
     else:
@@ -75,7 +75,12 @@ def comparison_download(request: HttpRequest, code: str, fmt: str):
     return DOWNLOADERS[fmt](file_name, about, rows, sources)
 
 
-def _bad_request(form: ComparisonForm) -> HttpResponseBadRequest:
+def _bad_request(form: ComparisonForm, fmt: str) -> HttpResponse:
+    """The form's errors as the download's clients read them: JSON for JSON, text else."""
+    if fmt == "json":
+        return JsonResponse(
+            {name: list(messages) for name, messages in form.errors.items()}, status=400
+        )
     lines = [
         f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
         for name, messages in form.errors.items()
@@ -172,6 +177,8 @@ def _csv_download(file_name: str, about: list[tuple], rows: list[list], _sources
     buffer = io.StringIO()
     buffer.write("\ufeff")
     for label, value in about:
+        if isinstance(value, bool):
+            value = "true" if value else "false"  # as the JSON download and the API say
         text = " ".join(str("" if value is None else value).split())
         buffer.write(f"# {label}: {text}\n")
     writer = csv.writer(buffer, lineterminator="\n")

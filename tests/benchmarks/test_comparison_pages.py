@@ -437,8 +437,12 @@ def test_bad_choices_refuse_a_download_with_a_400(client, places, fmt, params, f
     response = client.get(download(fmt), params)
 
     assert response.status_code == 400
-    assert response["Content-Type"].startswith("text/plain")
-    assert response.content.decode().startswith(f"{field}: ")
+    if fmt == "json":
+        assert response["Content-Type"] == "application/json"
+        assert response.json()[field]
+    else:
+        assert response["Content-Type"].startswith("text/plain")
+        assert response.content.decode().startswith(f"{field}: ")
 
 
 def test_whitespace_alone_is_no_choice(client, places):
@@ -491,6 +495,7 @@ def test_the_csv_holds_the_whole_group_with_its_description(client, sixty):
     about, rows = _csv(response)
     assert "# indicator: CO2 per person (co2-per-person)" in about
     assert "# peer_group: Local, GB" in about
+    assert "# verified_only: false" in about
     assert "# sources: Contains public sector information (OGL v3.0)" in about
     assert any(line.startswith("# page: http://testserver/indicators/") for line in about)
     assert list(rows[0]) == DOWNLOAD_COLUMNS

@@ -752,6 +752,17 @@ def _record_plan(batch: ImportBatch, result: Plan) -> None:
     batch.changes = [row.as_record() for row in result.rows]
 
 
+def _record_dry_run(batch: ImportBatch, table: Table, actor) -> Plan:
+    """Plan ``table`` and record it on ``batch``: ``dry_run`` when every row may be
+    imported, ``refused`` otherwise. Only a batch that may be committed keeps its file, to
+    be read again then."""
+    result = plan(table, actor)
+    _record_plan(batch, result)
+    batch.status = ImportStatus.REFUSED if result.refused else ImportStatus.DRY_RUN
+    batch.content = b"" if result.refused else table.content
+    return result
+
+
 def prepare(upload, actor) -> ImportBatch:
     """The dry run of an upload, recorded as an ImportBatch: ``dry_run`` when every row may
     be imported, ``refused`` otherwise. A file that cannot be read is recorded as refused
@@ -771,18 +782,14 @@ def prepare(upload, actor) -> ImportBatch:
         logger.info("import %s refused (%s)", refusal.batch.pk, refusal.code)
         raise
 
-    result = plan(table, actor)
     batch = ImportBatch(
-        status=ImportStatus.REFUSED if result.refused else ImportStatus.DRY_RUN,
         file_name=table.file_name,
         file_format=table.file_format,
         size=len(table.content),
         checksum=table.checksum,
-        # Only a batch that may be committed keeps its file, to be read again then.
-        content=b"" if result.refused else table.content,
         created_by=actor,
     )
-    _record_plan(batch, result)
+    result = _record_dry_run(batch, table, actor)
     batch.save()
     logger.info("import %s planned: %s", batch.pk, result.totals)
     return batch
@@ -857,10 +864,7 @@ def _plan_again(batch_pk: int, actor) -> None:
         batch = ImportBatch.objects.select_for_update().get(pk=batch_pk)
         if batch.status != ImportStatus.DRY_RUN:
             return
-        result = plan(read_content(batch.file_name, bytes(batch.content)), actor)
-        _record_plan(batch, result)
-        if result.refused:
-            batch.status, batch.content = ImportStatus.REFUSED, b""
+        result = _record_dry_run(batch, read_content(batch.file_name, bytes(batch.content)), actor)
         batch.save(update_fields=[*_COUNTS, "fingerprint", "changes", "status", "content"])
     logger.info("import %s planned again: %s", batch_pk, result.totals)
 

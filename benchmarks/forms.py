@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from cset.reference.choices import Continent, PlaceTier
+from cset.reference.filters import GivenOnceForm
 from cset.reference.models import Country, Network, Place
 from cset.reference.text import fold
 
@@ -24,7 +25,7 @@ class StrippedChoiceField(forms.ChoiceField):
         return super().to_python(value).strip()
 
 
-class ComparisonForm(forms.Form):
+class ComparisonForm(GivenOnceForm):
     """Read from the query string; every field optional. Invalid values are form errors
     (a 400 with the field's message), never a silent fallback."""
 

@@ -214,6 +214,13 @@ def test_whitespace_is_no_choice_of_tier_as_on_the_page(api_client, co2):
     assert with_place.json()["peer_group"]["criteria"]["tier"] == PlaceTier.LOCAL
 
 
+def test_a_choice_given_twice_is_a_400_as_on_every_list(api_client, co2):
+    response = api_client.get(f"{BENCHMARKS}?indicator={co2.code}&tier=local&year=2020&year=2005")
+
+    assert response.status_code == 400
+    assert response.json()["year"] == ["Give this once: it takes a single value."]
+
+
 def test_an_indicator_without_values_is_an_empty_comparison(api_client, places):
     indicator = factories.IndicatorFactory(code="district-heating-share", unit="%")
 
